@@ -1,0 +1,17 @@
+from unioncat.db.session import create_engine, make_sessionmaker, transaction
+from unioncat.db.tables import (
+    Base,
+    Cluster,
+    ClusterMember,
+    HarvestError,
+    HarvestRun,
+    Library,
+    MatchKey,
+    NormalizedRecord,
+    SourceRecord,
+)
+
+__all__ = [
+    "Base", "Cluster", "ClusterMember", "HarvestError", "HarvestRun", "Library", "MatchKey",
+    "NormalizedRecord", "SourceRecord", "create_engine", "make_sessionmaker", "transaction",
+]

@@ -1,0 +1,21 @@
+from sqlalchemy import inspect, select
+
+from unioncat.db import Base, Library, create_engine, transaction, make_sessionmaker
+
+
+async def test_history_reaches_head_and_matches_models(db_settings):
+    engine = create_engine(db_settings)
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    await engine.dispose()
+    assert {t.name for t in Base.metadata.sorted_tables} <= tables
+    assert "alembic_version" in tables
+
+
+async def test_library_roundtrip_keeps_vietnamese_nfc(sessions):
+    async with transaction(sessions) as s:
+        s.add(Library(code="NAN", name="Thư viện tỉnh Nghệ An", province="Nghệ An"))
+    async with sessions() as s:
+        lib = (await s.execute(select(Library).where(Library.code == "NAN"))).scalar_one()
+    assert lib.name == "Thư viện tỉnh Nghệ An"
+    assert lib.former_provinces == []
