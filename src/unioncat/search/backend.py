@@ -1,0 +1,86 @@
+"""The search backend protocol: what the pipeline and the API need from a search engine.
+
+Two adapters implement it: `tantivy_backend.TantivyBackend` (embedded default, index in the data dir) and
+`opensearch_backend.OpenSearchBackend` (production). Both take and return plain values; engine exceptions
+are translated into `SearchUnavailable` / `BadQuery` at the adapter edge.
+
+A document is the union record as built by `unioncat.dedup.merge.build_union_record` (a dict):
+    id, title, subtitle, authors [str], publisher, place, year (int|None), edition, isbns [ISBN-13],
+    language (ISO 639-2), format, subjects [str], series, extent, pages,
+    libraries [library codes], provinces [province names, current and former],
+    holdings_count (int), holdings [...], members [...]  (the last two are stored, not searched)
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
+
+FACETS = ("library", "province", "year", "language", "format", "subject")
+Sort = Literal["relevance", "year_desc", "year_asc", "title"]
+
+
+class SearchQuery(BaseModel):
+    q: str = ""
+    filters: dict[str, list[str]] = Field(default_factory=dict)  # facet name -> values (OR within, AND across)
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: Sort = "relevance"
+    page: int = Field(1, ge=1)
+    size: int = Field(20, ge=0, le=100)
+    facets: bool = True
+
+
+class Hit(BaseModel):
+    id: str
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    publisher: str | None = None
+    isbns: list[str] = Field(default_factory=list)
+    libraries: list[str] = Field(default_factory=list)
+    holdings_count: int = 0
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchResult(BaseModel):
+    total: int
+    page: int
+    size: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+
+
+class SearchError(Exception):
+    status_code = 503
+
+
+class SearchUnavailable(SearchError):
+    status_code = 503
+
+
+class BadQuery(SearchError):
+    status_code = 400
+
+
+class SearchBackend(Protocol):
+    def upsert(self, documents: Iterable[dict]) -> int:
+        """Add or replace documents by id; visible to searches when this returns. Returns the count."""
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents by id (absorbed or emptied union records)."""
+
+    def rebuild(self, documents: Iterable[dict]) -> int:
+        """Build a fresh index from all documents and switch to it atomically; searches never see a gap."""
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
