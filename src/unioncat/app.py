@@ -1,0 +1,95 @@
+"""create_app(): the FastAPI application (JSON API, health, metrics) wired to the database and search backend."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import func, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from unioncat.api.endpoints import router as api_router
+from unioncat.db import Cluster, SourceRecord, create_engine, make_sessionmaker
+from unioncat.errors import UnioncatError
+from unioncat.search import open_backend
+from unioncat.search.backend import SearchError
+from unioncat.settings import Settings, get_settings
+
+
+def _error(status: int, name: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": name, "detail": detail}, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = create_engine(settings)
+        app.state.settings = settings
+        app.state.sessions = make_sessionmaker(engine)
+        app.state.backend = open_backend(settings)
+        app.state.harvest_lock = asyncio.Lock()
+
+        async def run_harvest(codes: list[str], full: bool = False) -> None:
+            from unioncat.jobs import harvest_and_process  # the app factory may wire all stages
+
+            async with app.state.harvest_lock:
+                await harvest_and_process(app.state.sessions, settings, app.state.backend, codes, full=full)
+
+        app.state.run_harvest = run_harvest
+        try:
+            yield
+        finally:
+            app.state.backend.close()
+            await engine.dispose()
+
+    app = FastAPI(title="unioncat", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(UnioncatError)
+    async def _unioncat_error(_request: Request, exc: UnioncatError):
+        return _error(exc.status_code, type(exc).__name__, exc.detail)
+
+    @app.exception_handler(SearchError)
+    async def _search_error(_request: Request, exc: SearchError):
+        return _error(exc.status_code, type(exc).__name__, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError):
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}" for e in exc.errors()
+        )
+        return _error(400, "BadRequest", detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException):
+        name = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
+        return _error(exc.status_code, name, str(exc.detail))
+
+    app.include_router(api_router)
+
+    @app.get("/healthz")
+    async def healthz():
+        return {"status": "ok"}
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics(request: Request):
+        async with request.app.state.sessions() as session:
+            clusters = (await session.execute(
+                select(func.count()).select_from(Cluster).where(Cluster.status == "active"))).scalar_one()
+            by_status = (await session.execute(
+                select(SourceRecord.status, func.count()).group_by(SourceRecord.status))).all()
+        lines = [
+            "# HELP unioncat_union_records Active union records.",
+            "# TYPE unioncat_union_records gauge",
+            f"unioncat_union_records {clusters}",
+            "# HELP unioncat_source_records Source records by pipeline status.",
+            "# TYPE unioncat_source_records gauge",
+        ]
+        lines += [f'unioncat_source_records{{status="{s}"}} {n}' for s, n in by_status]
+        return "\n".join(lines) + "\n"
+
+    return app

@@ -1,0 +1,343 @@
+"""The `unioncat` command (contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from unioncat.settings import Settings, get_settings
+
+console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    )
+
+
+class StageBars:
+    """One progress bar per stage or library, created on first report."""
+
+    def __init__(self, progress: Progress, prefix: str = "") -> None:
+        self.progress, self.prefix, self.tasks = progress, prefix, {}
+
+    def __call__(self, name: str, done: int, total: int | None) -> None:
+        if name not in self.tasks:
+            self.tasks[name] = self.progress.add_task(f"{self.prefix}{name}", total=total or None)
+        self.progress.update(self.tasks[name], completed=done, total=total or None)
+
+
+def _open(settings: Settings):
+    from unioncat.db import create_engine, make_sessionmaker
+
+    engine = create_engine(settings)
+    return engine, make_sessionmaker(engine)
+
+
+# --- commands -------------------------------------------------------------------------------------------
+
+def cmd_db_upgrade(args, settings: Settings) -> int:
+    from unioncat.db.migrate import upgrade
+
+    upgrade(settings)
+    console.print(f"database at head: {settings.database_url}")
+    return 0
+
+
+async def cmd_libraries_add(args, settings: Settings) -> int:
+    from unioncat.db import transaction
+    from unioncat.libraries import upsert_library
+
+    engine, sessions = _open(settings)
+    async with transaction(sessions) as s:
+        await upsert_library(
+            s, args.code, name=args.name, oai_url=args.oai_url, metadata_prefix=args.metadata_prefix,
+            set_spec=args.set, province=args.province, profile=args.profile, opac_url=args.opac_url,
+        )
+    await engine.dispose()
+    console.print(f"library {args.code} registered")
+    return 0
+
+
+async def register_definitions(sessions, definitions, oai_urls: dict[str, str] | None = None) -> list[str]:
+    from unioncat.db import transaction
+    from unioncat.libraries import upsert_library
+
+    async with transaction(sessions) as s:
+        for d in definitions:
+            fields = d.model_dump(exclude={"code", "consortium"})
+            if oai_urls and d.code in oai_urls:
+                fields["oai_url"] = oai_urls[d.code]
+            await upsert_library(s, d.code, **fields)
+    return [d.code for d in definitions]
+
+
+async def cmd_libraries_load(args, settings: Settings) -> int:
+    from harvesters.definitions import load_definitions
+
+    definitions = load_definitions(Path(args.path))
+    engine, sessions = _open(settings)
+    codes = await register_definitions(sessions, definitions)
+    await engine.dispose()
+    console.print(f"loaded {len(codes)} libraries: {', '.join(codes)}")
+    return 0
+
+
+async def cmd_status(args, settings: Settings) -> int:
+    from unioncat.libraries import library_status
+
+    engine, sessions = _open(settings)
+    async with sessions() as s:
+        rows = await library_status(s)
+    await engine.dispose()
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    table = Table("code", "name", "province", "records", "quarantined", "last run", "last success")
+    for r in rows:
+        last = r["last_run"]
+        table.add_row(
+            r["code"], r["name"], r["province"] or "", str(r["records"]), str(r["quarantined"]),
+            f"{last['status']} {last['started_at'][:19]}" if last else "never", (r["last_success"] or "never")[:19],
+        )
+    Console().print(table)
+    return 0
+
+
+async def cmd_harvest(args, settings: Settings) -> int:
+    from unioncat.db import Library
+    from unioncat.jobs import harvest_and_process
+    from unioncat.search import open_backend
+
+    engine, sessions = _open(settings)
+    async with sessions() as s:
+        known = (await s.execute(select(Library.code).where(Library.enabled.is_(True)))).scalars().all()
+    codes = list(known) if args.all or not args.codes else args.codes
+    unknown = sorted(set(codes) - set(known))
+    if unknown:
+        console.print(f"[red]unknown or disabled libraries: {', '.join(unknown)}[/red]")
+        await engine.dispose()
+        return 2
+    backend = open_backend(settings)
+    with _progress() as progress:
+        bars = StageBars(progress)
+        summaries, _stats = await harvest_and_process(
+            sessions, settings, backend, codes, full=args.full, run_process=not args.no_process,
+            on_harvest_progress=lambda code, done, total: bars(f"harvest {code}", done, total),
+            on_process_progress=bars,
+        )
+    backend.close()
+    await engine.dispose()
+    failed = [s for s in summaries if s.status == "failed"]
+    for s in summaries:
+        console.print(f"{s.code}: {s.status} (new {s.records_new}, updated {s.records_updated}, "
+                      f"deleted {s.records_deleted}, failed {s.records_failed})" + (f" — {s.error}" if s.error else ""))
+    return 1 if failed else 0
+
+
+async def cmd_import(args, settings: Settings) -> int:
+    from harvesters.marc_files import import_files
+
+    engine, sessions = _open(settings)
+    summary = await import_files(sessions, settings, args.code, [Path(p) for p in args.files])
+    await engine.dispose()
+    console.print(f"{args.code}: {summary.status} (new {summary.records_new}, updated {summary.records_updated}, "
+                  f"failed {summary.records_failed})")
+    return 0 if summary.status != "failed" else 1
+
+
+async def cmd_process(args, settings: Settings) -> int:
+    from unioncat.pipeline import process
+    from unioncat.search import open_backend
+
+    engine, sessions = _open(settings)
+    backend = open_backend(settings)
+    with _progress() as progress:
+        stats = await process(sessions, backend, StageBars(progress))
+    backend.close()
+    await engine.dispose()
+    console.print(
+        f"normalized {stats.normalize.normalized}, quarantined {stats.normalize.quarantined}, "
+        f"clustered {stats.cluster.records}, union records rebuilt {stats.rebuilt}, indexed {stats.indexed}"
+    )
+    return 0
+
+
+async def cmd_reindex(args, settings: Settings) -> int:
+    from unioncat.search import open_backend
+    from unioncat.search.indexer import reindex_all
+
+    engine, sessions = _open(settings)
+    backend = open_backend(settings)
+    count = await reindex_all(sessions, backend)
+    backend.close()
+    await engine.dispose()
+    console.print(f"index rebuilt with {count} union records")
+    return 0
+
+
+def cmd_search(args, settings: Settings) -> int:
+    from unioncat.search import open_backend
+    from unioncat.search.backend import SearchQuery
+
+    backend = open_backend(settings)
+    filters = {"library": args.library} if args.library else {}
+    result = backend.search(SearchQuery(q=args.query, filters=filters, size=args.size))
+    backend.close()
+    if args.json:
+        print(json.dumps(result.model_dump(), ensure_ascii=False))
+        return 0
+    console.print(f"{result.total} union records")
+    for hit in result.hits:
+        authors = "; ".join(hit.authors[:2])
+        Console().print(f"[bold]{hit.title}[/bold] — {authors} ({hit.year or 's.d.'}) "
+                        f"[dim]{hit.id} · {', '.join(hit.libraries)}[/dim]")
+    return 0
+
+
+async def cmd_export(args, settings: Settings) -> int:
+    from unioncat.records import export_dict, iter_union_records
+
+    if args.format != "jsonl":
+        console.print(f"[red]export format {args.format!r} is not available yet; use jsonl[/red]")
+        return 2
+    engine, sessions = _open(settings)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    n = 0
+    try:
+        async with sessions() as s:
+            async for record in iter_union_records(s):
+                out.write(json.dumps(export_dict(record), ensure_ascii=False) + "\n")
+                n += 1
+    finally:
+        if args.output:
+            out.close()
+        await engine.dispose()
+    console.print(f"exported {n} union records")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from unioncat.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from unioncat.demo.run import run_demo
+
+    data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir / "demo"
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    demo_settings = settings.model_copy(update={"data_dir": data_dir, "database_url": ""})
+    demo_settings = Settings(**demo_settings.model_dump(exclude={"database_url"}))
+    return asyncio.run(run_demo(demo_settings, port=args.port, records_per_library=args.records, console=console))
+
+
+# --- parser ---------------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="unioncat", description="Union catalogue: harvest, merge, search.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="run the demo: bundled member libraries harvested, merged and served")
+    d.add_argument("--port", type=int, default=8000)
+    d.add_argument("--records", type=int, default=2500, help="records per demo library")
+    d.add_argument("--data-dir", help="where the demo keeps its data (default: <data dir>/demo, wiped first)")
+    d.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(func=cmd_db_upgrade)
+
+    lib = sub.add_parser("libraries", help="member libraries").add_subparsers(dest="lib_command", required=True)
+    add = lib.add_parser("add", help="register a member library")
+    add.add_argument("code")
+    add.add_argument("--name", required=True)
+    add.add_argument("--oai-url", required=True)
+    add.add_argument("--metadata-prefix", default="marc21")
+    add.add_argument("--set")
+    add.add_argument("--province")
+    add.add_argument("--profile", default="generic", choices=["generic", "koha"])
+    add.add_argument("--opac-url", help="link template to a record in the library's OPAC, with {id}")
+    add.set_defaults(func=cmd_libraries_add)
+    load = lib.add_parser("load", help="load library definitions from TOML files")
+    load.add_argument("path")
+    load.set_defaults(func=cmd_libraries_load)
+    ls = lib.add_parser("list", help="members with their last harvest")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_status)
+
+    h = sub.add_parser("harvest", help="harvest (incremental unless --full), then process what changed")
+    h.add_argument("codes", nargs="*")
+    h.add_argument("--all", action="store_true")
+    h.add_argument("--full", action="store_true")
+    h.add_argument("--no-process", action="store_true")
+    h.set_defaults(func=cmd_harvest)
+
+    i = sub.add_parser("import", help="import ISO 2709 / MARCXML files for a library without OAI-PMH")
+    i.add_argument("code")
+    i.add_argument("files", nargs="+")
+    i.set_defaults(func=cmd_import)
+
+    sub.add_parser("process", help="run pending normalize → cluster → index").set_defaults(func=cmd_process)
+    sub.add_parser("reindex", help="rebuild the search index, switch atomically").set_defaults(func=cmd_reindex)
+
+    sv = sub.add_parser("serve", help="web + API")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.set_defaults(func=cmd_serve)
+
+    sc = sub.add_parser("schedule", help="long-running nightly scheduler")
+    sc.set_defaults(func=cmd_schedule)
+
+    st = sub.add_parser("status", help="per-library harvest status")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
+
+    se = sub.add_parser("search", help="search from the shell")
+    se.add_argument("query")
+    se.add_argument("--library", action="append")
+    se.add_argument("--size", type=int, default=20)
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=cmd_search)
+
+    ex = sub.add_parser("export", help="every union record with its members")
+    ex.add_argument("--format", default="jsonl", choices=["jsonl", "marcxml", "marc"])
+    ex.add_argument("--output")
+    ex.set_defaults(func=cmd_export)
+    return p
+
+
+async def cmd_schedule(args, settings: Settings) -> int:
+    from unioncat.scheduler import run_scheduler
+
+    await run_scheduler(settings)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    result = args.func(args, settings)
+    if asyncio.iscoroutine(result):
+        result = asyncio.run(result)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

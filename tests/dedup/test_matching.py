@@ -1,0 +1,61 @@
+"""Matching decisions on canonical records a cataloguer would recognise."""
+
+from unioncat.dedup.keys import MatchView, blocking_keys
+from unioncat.dedup.matching import decide
+from unioncat.dedup.merge import LibraryInfo, Member, build_union_record
+from unioncat.normalize.record import CanonicalRecord, Holding, Person
+
+
+def rec(**kw) -> CanonicalRecord:
+    base = dict(source_format="marc21", title="Lịch sử Nghệ An", authors=[Person(name="Nguyễn Văn A")], year=2015,
+                publisher="Nxb. Nghệ An", isbns=["9786049580123"], pages=320)
+    return CanonicalRecord(**(base | kw))
+
+
+def view(rid, lib, r):
+    return MatchView.of(rid, lib, r)
+
+
+def test_same_isbn_and_title_match_across_cataloguing_styles():
+    a = view(1, "THA", rec())
+    b = view(2, "NAN", rec(title="LỊCH SỬ NGHỆ AN", authors=[Person(name="Nguyễn, Văn A")], publisher="Nhà xuất bản Nghệ An"))
+    d = decide(a, b)
+    assert d.match and d.rule == "isbn"
+
+
+def test_title_author_year_match_without_isbn_and_with_other_tone_placement():
+    a = view(1, "THA", rec(title="Lịch sử Thanh Hóa", isbns=[]))
+    b = view(2, "HTI", rec(title="Lịch sử Thanh Hoá", isbns=[], authors=[Person(name="Nguyễn, Văn A")]))
+    assert set(blocking_keys(a)) & set(blocking_keys(b))
+    assert decide(a, b).match
+
+
+def test_volumes_never_merge_even_with_a_shared_set_isbn():
+    a = view(1, "THA", rec(part="Tập 1"))
+    b = view(2, "NAN", rec(part="Tập 2"))
+    d = decide(a, b)
+    assert not d.match and "volume or part differs" in d.reasons
+
+
+def test_editions_and_distant_years_veto():
+    assert not decide(view(1, "A", rec(edition="Tái bản lần thứ 2")), view(2, "B", rec(edition="Tái bản lần thứ 3"))).match
+    assert not decide(view(1, "A", rec(isbns=[], year=2001)), view(2, "B", rec(isbns=[], year=2009))).match
+
+
+def test_shared_isbn_with_disagreeing_titles_is_a_veto():
+    d = decide(view(1, "A", rec()), view(2, "B", rec(title="Truyện Kiều")))
+    assert not d.match and any("titles disagree" in r for r in d.reasons)
+
+
+def test_union_record_prefers_complete_member_and_keeps_every_holding():
+    caps = rec(title="LỊCH SỬ NGHỆ AN", holdings=[Holding(call_number="959.742 L302S")])
+    good = rec(subjects=["Lịch sử", "Nghệ An"], holdings=[Holding(call_number="9(V)2 L302S", barcode="VV1")])
+    libs = {"THA": LibraryInfo("THA", "Thư viện tỉnh Thanh Hóa", "Thanh Hóa"),
+            "QBI": LibraryInfo("QBI", "Thư viện tỉnh Quảng Bình", "Quảng Trị", ("Quảng Bình",))}
+    u = build_union_record("u1", [Member(1, "THA", "oai:tha:1", caps), Member(2, "QBI", "oai:qbi:9", good)], libs)
+    assert u["title"] == "Lịch sử Nghệ An"
+    assert u["libraries"] == ["QBI", "THA"]
+    assert u["provinces"] == ["Quảng Bình", "Quảng Trị", "Thanh Hóa"]
+    assert {h["call_number"] for h in u["holdings"]} == {"959.742 L302S", "9(V)2 L302S"}
+    assert [m["identifier"] for m in u["members"]] == ["oai:qbi:9", "oai:tha:1"]
+    assert u["provenance"]["title"] == "QBI:oai:qbi:9"
