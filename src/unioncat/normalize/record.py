@@ -61,6 +61,7 @@ class CanonicalRecord(BaseModel):
     links: list[Link] = Field(default_factory=list)
     holdings: list[Holding] = Field(default_factory=list)
     repairs: list[str] = Field(default_factory=list)  # text repairs applied during normalization
+    deleted: bool = False  # MARC leader/05 'd': the source says this record is deleted (file imports)
 
     @property
     def author_names(self) -> list[str]:
