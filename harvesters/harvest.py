@@ -243,6 +243,8 @@ class _Run:
             self._count_requests()
             page_no += 1
             await self._store(library, page, pages, page_no)
+            if page.failure is not None:
+                raise page.failure
         await self._succeed(library)
 
     def _count_requests(self) -> None:

@@ -301,6 +301,7 @@ class Page:
     repairs: list[Repair] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     url: str = ""
+    failure: HarvestFailure | None = None  # the list cannot continue after this page (store it, then fail)
 
 
 class PageIterator(BaseOAIIterator):
@@ -381,8 +382,11 @@ class PageIterator(BaseOAIIterator):
                                      f"{self.complete_list_size}")
             return
         if token == self.resumption_token or token in self.seen_tokens:
-            raise TokenLoop(f"resumption token returned again after page {self.pages}: {token[:200]!r}",
-                            url=page.url)
+            # this page's records are good; the list cannot go on: the caller stores them, then fails
+            self.finished = True
+            page.failure = TokenLoop(f"resumption token returned again after page {self.pages}: {token[:200]!r}",
+                                     url=page.url)
+            return
         if self.resumption_token:
             self.seen_tokens.add(self.resumption_token)
         self.seen_tokens.add(token)
@@ -392,7 +396,7 @@ class PageIterator(BaseOAIIterator):
                 self.finished = True
                 page.warnings.append(f"{self.empty_pages} empty pages in a row: stopped listing")
                 if self.complete_list_size is not None and self.items_seen < self.complete_list_size:
-                    raise HarvestFailure(
+                    page.failure = HarvestFailure(
                         f"{self.empty_pages} consecutive empty pages after {self.items_seen} of "
                         f"{self.complete_list_size} items: list possibly incomplete", url=page.url)
                 return

@@ -171,10 +171,12 @@ async def save_run_counters(session: AsyncSession, run_id: int, counters: RunCou
 
 async def store_page(session: AsyncSession, *, library_id: int, run_id: int,
                      records: Sequence[IncomingRecord], checkpoint: dict | None,
-                     counters: RunCounters, problems: Sequence[Problem] = ()) -> PageCounts:
+                     counters: RunCounters, problems: Sequence[Problem] = (),
+                     update_checkpoint: bool = True) -> PageCounts:
     """A page's records, its problems, the run's counters and the library's checkpoint, together.
 
     Call inside one transaction (``unioncat.db.transaction``): either all of it is stored or none.
+    ``update_checkpoint=False`` leaves the library's checkpoint alone (file imports).
     ``counters`` is updated in place with this page's counts before the run row is written.
     """
     counts = await upsert_records(session, library_id, run_id, records)
@@ -182,5 +184,6 @@ async def store_page(session: AsyncSession, *, library_id: int, run_id: int,
     await record_problems(session, library_id, run_id, problems)
     counters.counts.add(counts)
     await save_run_counters(session, run_id, counters)
-    await session.execute(update(Library).where(Library.id == library_id).values(checkpoint=checkpoint))
+    if update_checkpoint:
+        await session.execute(update(Library).where(Library.id == library_id).values(checkpoint=checkpoint))
     return counts
