@@ -84,11 +84,12 @@ class _LightField:
 
 
 class _LightRecord:
-    __slots__ = ("leader", "fields")
+    __slots__ = ("leader", "fields", "repairs")
 
-    def __init__(self, leader: str, fields: list[_LightField]):
+    def __init__(self, leader: str, fields: list[_LightField], repairs: list[str]):
         self.leader = leader
         self.fields = fields
+        self.repairs = repairs
 
 
 def _text(el: etree._Element) -> str:
@@ -133,15 +134,29 @@ def _marcxml_fields(el: etree._Element, keep: frozenset[str] | None, light: bool
         # anything else (Koha's leaked <identifier>/<datestamp>, comments) is ignored
     if leader is None:
         raise NormalizeError("MARC record has no leader")
+    repairs = []
     if len(leader) != 24:
-        raise NormalizeError(f"MARC leader must be 24 characters, got {len(leader)}: {leader!r}")
+        fixed = _fix_leader(leader)
+        repairs.append(f"leader: {len(leader)} characters {leader!r} padded to 24 {fixed!r}")
+        leader = fixed
     if not fields and keep is None:
         raise NormalizeError("MARC record has no fields")
-    return leader, fields
+    return leader, fields, repairs
+
+
+_RECORD_STATUS = frozenset("acdnposx ")
+_RECORD_TYPE = frozenset("acdefgijkmoprtuvxyzq")
+
+
+def _fix_leader(leader: str) -> str:
+    """Pad or cut a leader whose spaces were collapsed or doubled, when 05/06 still make sense."""
+    if 12 <= len(leader) <= 30 and leader[5] in _RECORD_STATUS and leader[6] in _RECORD_TYPE:
+        return (leader + " " * 24)[:24]
+    raise NormalizeError(f"MARC leader must be 24 characters, got {len(leader)}: {leader!r}")
 
 
 def _marcxml_to_record(el: etree._Element) -> pymarc.Record:
-    leader, fields = _marcxml_fields(el, None, light=False)
+    leader, fields, _ = _marcxml_fields(el, None, light=False)
     rec = pymarc.Record(fields=fields or None)
     rec.leader = Leader(leader)
     return rec
@@ -280,7 +295,11 @@ _FORMATS = {
 }  # fmt: skip
 _BLANKS = str.maketrans("#^-|", "    ")
 _TRAIL = re.compile(r"[\s/:;,=]+$")
-_ABBREV_END = re.compile(r"(?:^|[\s.(\[-])[^\W\d_]{1,3}\.$")
+_ABBREV_END = re.compile(
+    r"(?:^|[\s.(\[-])(?:[^\W\d_]|tr|p|pp|cm|mm|ed|eds|jr|sr|co|inc|ltd|corp|bros|nxb|tp|vol|etc|al|ill|st|"
+    r"dr|mr|mrs|ca|fl|no|nr|bd|hrsg|éd|t|tb|xb)\.$",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 _NOTE_SKIP = frozenset("5568")
 _SUBJECT_SKIP = frozenset("0123456789e")
@@ -398,6 +417,7 @@ def record_to_canonical(rec: pymarc.Record, profile: str = "generic") -> Canonic
     `profile` "koha" also reads Koha's 952 item fields as holdings.
     """
     ctx = _Ctx()
+    ctx.repairs.extend(getattr(rec, "repairs", ()))
     leader = str(rec.leader)
     f008 = None
     control_number = None

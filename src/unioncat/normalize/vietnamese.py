@@ -70,6 +70,8 @@ _OPEN_ONLY = (
 )
 _SYLLABLE_RE = re.compile(rf"{_INITIAL}(?:(?:{_NUCLEUS_FINAL}){_FINAL}?|(?:{_OPEN_ONLY}))")
 _STOP_FINALS = ("c", "ch", "p", "t")
+_INITIAL_RE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?")
+_VOWEL_LETTERS = frozenset("aăâeêioôơuưy")
 
 
 @lru_cache(maxsize=65536)
@@ -80,15 +82,59 @@ def is_vietnamese_syllable(word: str) -> bool:
     syllables ending in c/ch/p/t carry the acute or dot-below tone.
     """
     decomposed = unicodedata.normalize("NFD", word.lower())
-    tones = [c for c in decomposed if c in TONE_MARKS]
+    tones = []
+    tone_at = -1
+    bases = -1
+    for c in decomposed:
+        if c in TONE_MARKS:
+            tones.append(c)
+            tone_at = bases
+        elif not unicodedata.combining(c):
+            bases += 1
     if len(tones) > 1:
         return False
     base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in TONE_MARKS))
     if not _SYLLABLE_RE.fullmatch(base):
         return False
-    if base.endswith(_STOP_FINALS) and tones and tones[0] not in (ACUTE, DOT):
-        return False  # a syllable ending in c/ch/p/t takes sắc or nặng
+    if tones:
+        if base.endswith(_STOP_FINALS) and tones[0] not in (ACUTE, DOT):
+            return False  # a syllable ending in c/ch/p/t takes sắc or nặng
+        slots = _tone_slots(base)
+        if slots is None or tone_at not in slots:
+            return False  # the tone sits on a letter no spelling style puts it on
     return True
+
+
+def _tone_slots(low: str) -> tuple[int, int] | None:
+    """Indices in `low` (lowercase, no tone) where the tone goes: (modern style, old style)."""
+    m = _INITIAL_RE.match(low)
+    start = m.end() if m else 0
+    if low.startswith("gi") and start == 1 and len(low) > 2 and low[2] in _VOWEL_LETTERS:
+        start = 2
+    elif low.startswith("gi") and start == 2 and (len(low) == 2 or low[2] not in _VOWEL_LETTERS):
+        start = 1  # "gì", "gìn": the i is the vowel
+    end = start
+    while end < len(low) and low[end] in _VOWEL_LETTERS:
+        end += 1
+    vowels = low[start:end]
+    if not vowels:
+        return None
+    has_final = end < len(low)
+    quality = [i for i, c in enumerate(vowels) if c in "ăâêôơư"]
+    old = None
+    if quality:
+        pos = quality[-1]
+    elif len(vowels) == 1:
+        pos = 0
+    elif has_final:
+        pos = len(vowels) - 1
+    elif len(vowels) == 3:
+        pos = 1
+    elif vowels in ("oa", "oe", "uy"):
+        pos, old = 1, 0  # modern: hoà, khoẻ, thuỷ; old: hòa, khỏe, thủy
+    else:
+        pos = 0
+    return start + pos, start + (pos if old is None else old)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +343,8 @@ def _score(words: list[str]) -> tuple[int, int]:
         if not w or w.isascii():
             continue
         if w.isalpha() and is_vietnamese_syllable(w):
-            valid += 1
+            # a lone letter ("ổ", "Ê") is a syllable too, but no evidence of an encoding
+            valid += len(w) > 1
         else:
             invalid += 1
     return valid, invalid
@@ -383,33 +430,10 @@ def _retone_word(word: str) -> str:
         return word
     tone = tones[0]
     base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c != tone))
-    low = base.lower()
-    # skip the initial consonant; "qu" and "gi" (before another vowel) belong to it
-    m = re.match(r"(ngh|ng|nh|ch|gh|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?", low)
-    start = m.end() if m else 0
-    if low.startswith("gi") and start == 1 and len(low) > 2 and low[2] in "aăâeêoôơuưy":
-        start = 2
-    end = start
-    while end < len(low) and low[end] in "aăâeêioôơuưy":
-        end += 1
-    vowels = low[start:end]
-    has_final = end < len(low)
-    if not vowels:
+    slots = _tone_slots(base.lower())
+    if slots is None:
         return word
-    quality = [i for i, c in enumerate(vowels) if c in "ăâêôơư"]
-    if quality:
-        pos = quality[-1]
-    elif len(vowels) == 1:
-        pos = 0
-    elif has_final:
-        pos = len(vowels) - 1
-    elif len(vowels) == 3:
-        pos = 1
-    elif vowels in ("oa", "oe", "uy"):
-        pos = 1  # new style: hoà, khoẻ, thuỷ
-    else:
-        pos = 0
-    idx = start + pos
+    idx = slots[0]
     target = unicodedata.normalize("NFD", base[idx]) + tone
     return unicodedata.normalize("NFC", base[:idx] + target + base[idx + 1 :])
 
