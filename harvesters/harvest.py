@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from harvesters.errors import BadResumptionToken, HarvestFailure, UnknownLibrary
 from harvesters.oai import OAIClient, Page, PageIterator, Repair
+from harvesters.reconcile import ReconcileRefused, reconcile_library
 from harvesters.store import (
     IncomingRecord,
     Problem,
@@ -133,7 +134,9 @@ class _Run:
     """State of one running harvest (kept out of the public API)."""
 
     def __init__(self, sessions, settings: Settings, code: str, full: bool, sleep: Sleep,
-                 on_progress: Progress | None, client_options: dict) -> None:
+                 on_progress: Progress | None, client_options: dict, reconcile: bool | None = None) -> None:
+        self.reconcile = reconcile
+        self.alerts: list[str] = []
         self.sessions = sessions
         self.settings = settings
         self.code = code
@@ -245,7 +248,34 @@ class _Run:
             await self._store(library, page, pages, page_no)
             if page.failure is not None:
                 raise page.failure
+        if self._should_reconcile(library, deleted_record):
+            await self._reconcile(library, params)
         await self._succeed(library)
+
+    def _should_reconcile(self, library: Library, deleted_record: str | None) -> bool:
+        if self.reconcile is not None:
+            return self.reconcile
+        return self.full and (deleted_record != "persistent" or bool(library.set_spec))
+
+    async def _reconcile(self, library: Library, params: dict) -> None:
+        """After a complete list: deletions the library does not report (deletedRecord=no/transient, sets)."""
+        try:
+            gone = await reconcile_library(self.sessions, self.client, library.id, self.summary.run_id,
+                                           params["metadataPrefix"], params.get("set"))
+        except (ReconcileRefused, HarvestFailure) as exc:
+            self._count_requests()
+            message = f"deletion reconciliation not applied: {exc}"
+            self._warn(message)
+            self.alerts.append(message)
+            async with transaction(self.sessions) as session:
+                session.add(HarvestError(library_id=library.id, run_id=self.summary.run_id, stage="harvest",
+                                         message=message))
+            return
+        self._count_requests()
+        self.counters.counts.deleted += gone
+        if gone:
+            self._warn(f"deletion reconciliation: {gone} records absent from the complete identifier list "
+                       "marked deleted")
 
     def _count_requests(self) -> None:
         self.counters.requests = self.client.requests
@@ -304,7 +334,7 @@ class _Run:
     async def _succeed(self, library: Library) -> None:
         s = self.summary
         self._sync_summary()
-        s.status = "succeeded_with_errors" if s.records_failed else "succeeded"
+        s.status = "succeeded_with_errors" if s.records_failed or self.alerts else "succeeded"
         async with transaction(self.sessions) as session:
             await save_run_counters(session, s.run_id, self.counters, status=s.status, finished_at=utcnow())
             await session.execute(update(Library).where(Library.id == library.id).values(
@@ -340,18 +370,21 @@ def _repair_problems(repairs: Iterable[Repair]) -> list[Problem]:
 
 async def harvest_library(sessions: async_sessionmaker[AsyncSession], settings: Settings, code: str, *,
                           full: bool = False, sleep: Sleep = asyncio.sleep, on_progress: Progress | None = None,
-                          **client_options) -> HarvestRunSummary:
+                          reconcile: bool | None = None, **client_options) -> HarvestRunSummary:
     """Harvest one library (incremental from its watermark unless ``full``); never raises HarvestFailure.
 
+    ``reconcile``: list all identifiers after the records and mark absent ones deleted; by default on
+    full harvests of libraries whose deletedRecord is not ``persistent`` or that harvest a set.
     ``client_options`` go to ``OAIClient`` (e.g. ``backoff_base``, ``page_budget``, ``max_page_bytes``).
     """
-    run = _Run(sessions, settings, code, full, sleep, on_progress, client_options)
+    run = _Run(sessions, settings, code, full, sleep, on_progress, client_options, reconcile)
     return await run.run()
 
 
 async def harvest_many(sessions: async_sessionmaker[AsyncSession], settings: Settings, codes: Iterable[str], *,
                        full: bool = False, concurrency: int | None = None, on_progress: Progress | None = None,
-                       sleep: Sleep = asyncio.sleep, **client_options) -> list[HarvestRunSummary]:
+                       sleep: Sleep = asyncio.sleep, reconcile: bool | None = None,
+                       **client_options) -> list[HarvestRunSummary]:
     """Harvest several libraries, ``concurrency`` at a time; summaries in the order of ``codes``."""
     codes = list(dict.fromkeys(codes))
     limit = asyncio.Semaphore(max(1, concurrency or settings.harvest_concurrency))
@@ -359,6 +392,6 @@ async def harvest_many(sessions: async_sessionmaker[AsyncSession], settings: Set
     async def one(code: str) -> HarvestRunSummary:
         async with limit:
             return await harvest_library(sessions, settings, code, full=full, sleep=sleep,
-                                         on_progress=on_progress, **client_options)
+                                         on_progress=on_progress, reconcile=reconcile, **client_options)
 
     return list(await asyncio.gather(*(one(code) for code in codes)))
