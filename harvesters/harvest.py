@@ -137,6 +137,7 @@ class _Run:
                  on_progress: Progress | None, client_options: dict, reconcile: bool | None = None) -> None:
         self.reconcile = reconcile
         self.alerts: list[str] = []
+        self.stopped = False
         self.sessions = sessions
         self.settings = settings
         self.code = code
@@ -152,6 +153,8 @@ class _Run:
 
     def _sync_sleep(self, seconds: float) -> None:
         """Called by Sickle in the worker thread: wait through the (injectable) async sleep."""
+        if self.stopped:
+            raise HarvestFailure("harvest stopped")
         asyncio.run_coroutine_threadsafe(self.sleep(seconds), self.loop).result()
 
     async def start(self) -> Library:
@@ -230,24 +233,36 @@ class _Run:
         pages = self.client.list_pages("ListRecords", resume_token=resume_token, **params)
         page_no = int(checkpoint.get("page", 0)) if resume_token else 0
         first = True
-        while not pages.finished:
-            try:
-                page = await asyncio.to_thread(pages.next)
-            except BadResumptionToken:
-                if not (first and resume_token):
-                    raise
-                self._count_requests()
-                self._warn("checkpointed resumption token rejected (expired?): window restarted by date")
-                pages = self.client.list_pages("ListRecords", **params)
-                page_no = 0
+        pending: asyncio.Future | None = None  # the next page, fetched while this one is stored
+        try:
+            while True:
+                if pending is None:
+                    if pages.finished:
+                        break
+                    pending = asyncio.ensure_future(asyncio.to_thread(pages.next))
+                try:
+                    page = await pending
+                except BadResumptionToken:
+                    if not (first and resume_token):
+                        raise
+                    self._count_requests()
+                    self._warn("checkpointed resumption token rejected (expired?): window restarted by date")
+                    pages = self.client.list_pages("ListRecords", **params)
+                    page_no, first, pending = 0, False, None
+                    continue
+                pending = None
                 first = False
-                continue
-            first = False
-            self._count_requests()
-            page_no += 1
-            await self._store(library, page, pages, page_no)
-            if page.failure is not None:
-                raise page.failure
+                self._count_requests()
+                page_no += 1
+                if not pages.finished and page.failure is None:
+                    pending = asyncio.ensure_future(asyncio.to_thread(pages.next))
+                await self._store(library, page, pages, page_no)
+                if page.failure is not None:
+                    raise page.failure
+        finally:
+            if pending is not None:
+                self.stopped = True  # a prefetch still running: its retries stop at their next wait
+                pending.cancel()
         if self._should_reconcile(library, deleted_record):
             await self._reconcile(library, params)
         await self._succeed(library)

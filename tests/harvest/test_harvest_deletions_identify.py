@@ -10,7 +10,7 @@ from harvesters.harvest import from_date_for, harvest_library, harvest_many, nor
 from harvesters.reconcile import ReconcileRefused, plan_deletions
 from unioncat.demo.oai_server import DAY, SECONDS, Fault
 
-from harvest_helpers import add_library, get_library, harvest_errors, make_records, source_rows
+from .harvest_helpers import add_library, get_library, harvest_errors, make_records, source_rows
 
 OAI_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "oai"
 

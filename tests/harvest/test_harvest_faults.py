@@ -13,7 +13,7 @@ from lxml import etree
 from harvesters.harvest import harvest_library
 from unioncat.demo.oai_server import Fault
 
-from harvest_helpers import add_library, get_library, get_run, harvest_errors, make_records, marc_record, source_rows
+from .harvest_helpers import add_library, get_library, get_run, harvest_errors, make_records, marc_record, source_rows
 
 OAI_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "oai"
 

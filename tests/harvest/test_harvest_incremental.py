@@ -10,7 +10,7 @@ from unioncat.db import transaction
 from unioncat.db.tables import SourceRecord
 from unioncat.demo.oai_server import DAY
 
-from harvest_helpers import add_library, get_library, get_run, make_records, marc_record, source_rows
+from .harvest_helpers import add_library, get_library, get_run, make_records, marc_record, source_rows
 
 MARC = "{http://www.loc.gov/MARC21/slim}"
 

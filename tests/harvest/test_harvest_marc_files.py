@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from lxml import etree
 
-from harvesters.marc_files import import_files, read_marc_file, split_iso2709
-from harvest_helpers import add_library, get_run, harvest_errors, source_rows
+from harvesters.marc_files import import_files, split_iso2709
+from .harvest_helpers import add_library, get_run, harvest_errors, source_rows
 
 MARC_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "marc"
 MARC = "{http://www.loc.gov/MARC21/slim}"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from harvesters.harvest import harvest_library
 from unioncat.demo.oai_server import Fault
 
-from harvest_helpers import add_library, get_library, get_run, harvest_errors, source_rows
+from .harvest_helpers import add_library, get_library, get_run, harvest_errors, source_rows
 
 OAI_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "oai"
 MARC = "{http://www.loc.gov/MARC21/slim}"

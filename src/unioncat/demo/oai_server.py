@@ -8,7 +8,7 @@ for byte, invalid characters, bad or repeating tokens), so harvesters can be tes
 
     with OAIServer() as server:
         repo = server.add_repository("HN", records, metadata_prefix="marc21", page_size=100)
-        repo.add_fault(Fault.status(503, retry_after="120"))
+        repo.add_fault(Fault.http_status(503, retry_after=120))
         url = server.base_url("HN")
 
 Only the standard library is used.
