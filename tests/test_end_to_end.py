@@ -1,0 +1,166 @@
+"""The walking skeleton end to end: real OAI-PMH over loopback → harvest → normalize → cluster → tantivy →
+JSON API, on SQLite and PostgreSQL, with real Library of Congress / HathiTrust records next to Vietnamese ones
+catalogued differently by two libraries."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import httpx
+import pytest
+from lxml import etree
+
+from conftest import TESTDATA
+from harvesters.harvest import harvest_many
+from unioncat.app import create_app
+from unioncat.cli import main as cli_main
+from unioncat.db import transaction
+from unioncat.demo.oai_server import OAIServer
+from unioncat.libraries import upsert_library
+from unioncat.pipeline import process
+from unioncat.search import open_backend
+
+MARC_NS = "http://www.loc.gov/MARC21/slim"
+
+
+def vn_record(control: str, title: str, author: str, isbn: str | None, publisher: str, place: str,
+              extent: str, part: str | None = None, call_number: str = "959.742 L302S", nfd: bool = False) -> bytes:
+    def sf(code, value):
+        return f'<subfield code="{code}">{value}</subfield>'
+
+    fields = [f'<controlfield tag="001">{control}</controlfield>',
+              '<controlfield tag="008">150101s2015    vm            000 0 vie d</controlfield>']
+    if isbn:
+        fields.append(f'<datafield tag="020" ind1=" " ind2=" ">{sf("a", isbn)}</datafield>')
+    fields.append(f'<datafield tag="100" ind1="0" ind2=" ">{sf("a", author)}</datafield>')
+    title_sfs = sf("a", title + (" ." if part else " /"))
+    if part:
+        title_sfs += sf("n", part)
+    fields.append(f'<datafield tag="245" ind1="1" ind2="0">{title_sfs}</datafield>')
+    fields.append(f'<datafield tag="260" ind1=" " ind2=" ">{sf("a", place + " :")}{sf("b", publisher + ",")}{sf("c", "2015")}</datafield>')
+    fields.append(f'<datafield tag="300" ind1=" " ind2=" ">{sf("a", extent)}</datafield>')
+    fields.append(f'<datafield tag="650" ind1=" " ind2="7">{sf("a", "Lịch sử")}</datafield>')
+    fields.append(f'<datafield tag="852" ind1=" " ind2=" ">{sf("a", "TV")}{sf("h", call_number)}{sf("p", "VV" + control)}</datafield>')
+    xml = f'<record xmlns="{MARC_NS}"><leader>00000nam a2200000 a 4500</leader>{"".join(fields)}</record>'
+    return unicodedata.normalize("NFD" if nfd else "NFC", xml).encode()
+
+
+def real_records(path, limit=None) -> list[tuple]:
+    """(identifier, datestamp, deleted, metadata bytes, sets) of each record of a real ListRecords page."""
+    tree = etree.parse(str(path))
+    ns = {"oai": "http://www.openarchives.org/OAI/2.0/"}
+    out = []
+    for rec in list(tree.iterfind(".//oai:record", ns))[:limit]:
+        ident = rec.findtext("oai:header/oai:identifier", namespaces=ns)
+        meta = rec.find("oai:metadata", ns)
+        if meta is None or len(meta) == 0:
+            continue
+        out.append((ident, "2024-01-01T00:00:00Z", False, etree.tostring(meta[0]), []))
+    return out
+
+
+@pytest.fixture
+def member_servers():
+    with OAIServer() as server:
+        tha = server.add_repository("THA", page_size=5)
+        tha.put_many(real_records(TESTDATA / "oai/hathitrust/ListRecords_marc21_set_hathitrust_umich.xml"))
+        tha.put("oai:tha.lib.vn:T1", "2024-01-02T00:00:00Z", metadata=vn_record(
+            "T1", "Lịch sử Nghệ An", "Nguyễn Văn A", "978-604-958-012-3", "Nxb. Nghệ An", "Vinh", "320 tr. ; 21 cm"))
+        nan = server.add_repository("NAN", page_size=5)
+        nan.put("oai:nan.lib.vn:N7", "2024-01-02T00:00:00Z", metadata=vn_record(
+            "N7", "Lịch sử Nghệ An", "Nguyễn, Văn A", "9786049580123", "Nhà xuất bản Nghệ An", "Vinh",
+            "320 p. ; 21 cm", call_number="9(V)2 L302S", nfd=True))
+        nan.put("oai:nan.lib.vn:N8", "2024-01-02T00:00:00Z", metadata=vn_record(
+            "N8", "Lịch sử Nghệ An", "Nguyễn, Văn A", None, "Nhà xuất bản Nghệ An", "Vinh", "410 p.", part="Tập 2"))
+        yield server
+
+
+async def register(sessions, server):
+    async with transaction(sessions) as s:
+        await upsert_library(s, "THA", name="Thư viện tỉnh Thanh Hóa", province="Thanh Hóa",
+                             oai_url=server.base_url("THA"))
+        await upsert_library(s, "NAN", name="Thư viện tỉnh Nghệ An", province="Nghệ An",
+                             oai_url=server.base_url("NAN"))
+
+
+async def test_harvest_to_search_and_record_api(db_settings, sessions, member_servers):
+    await register(sessions, member_servers)
+    summaries = await harvest_many(sessions, db_settings, ["THA", "NAN"])
+    assert [s.status for s in summaries] == ["succeeded", "succeeded"], [s.error for s in summaries]
+    backend = open_backend(db_settings)
+    stats = await process(sessions, backend)
+    backend.close()
+    assert stats.normalize.quarantined == 0
+    # the HathiTrust page holds 7 bibliographic and 4 holdings records; holdings stay out of union records
+    assert (stats.normalize.normalized, stats.normalize.excluded) == (7 + 1 + 2, 4)
+
+    app = create_app(db_settings)
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        # a reader types without diacritics
+        r = await client.get("/api/v1/search", params={"q": "lich su nghe an"})
+        assert r.status_code == 200
+        body = r.json()
+        hits = body["hits"]
+        merged = [h for h in hits if sorted(h["libraries"]) == ["NAN", "THA"]]
+        assert len(merged) == 1, hits  # one union record for the book both libraries hold
+        assert any(h["libraries"] == ["NAN"] for h in hits)  # Tập 2 stays a book of its own
+        assert {f["value"]: f["count"] for f in body["facets"]["library"]} == {"THA": 1, "NAN": 2}
+
+        rec = (await client.get(f"/api/v1/records/{merged[0]['id']}")).json()
+        assert {m["library"] for m in rec["members"]} == {"THA", "NAN"}
+        assert {h["call_number"] for h in rec["holdings"]} == {"959.742 L302S", "9(V)2 L302S"}
+        assert rec["isbns"] == ["9786049580123"]
+        assert rec["title"] == unicodedata.normalize("NFC", rec["title"])
+
+        # real LC/HathiTrust records are searchable too, and every facet has values
+        everything = (await client.get("/api/v1/search", params={"q": "", "size": 50})).json()
+        assert everything["total"] == 7 + 2
+        for facet in ("library", "year", "language", "format"):
+            assert everything["facets"][facet], facet
+
+        missing = await client.get("/api/v1/records/u-does-not-exist")
+        assert missing.status_code == 404 and missing.json()["error"] == "RecordNotFound"
+        bad = await client.get("/api/v1/search", params={"page": "0"})
+        assert bad.status_code == 400 and bad.json()["error"] == "BadRequest"
+
+    # THA withdraws its copy: an incremental harvest sees the deletion, the union record follows
+    member_servers.repositories["THA"].delete("oai:tha.lib.vn:T1")
+    summaries = await harvest_many(sessions, db_settings, ["THA"])
+    assert summaries[0].records_deleted == 1
+    backend = open_backend(db_settings)
+    await process(sessions, backend)
+    from unioncat.search.backend import SearchQuery
+
+    result = backend.search(SearchQuery(q="lịch sử nghệ an"))
+    backend.close()
+    assert sorted(tuple(h.libraries) for h in result.hits) == [("NAN",), ("NAN",)]
+    still = [h for h in result.hits if h.id == merged[0]["id"]]
+    assert still, "the union record keeps its id when a member leaves"
+
+
+async def test_cli_export_jsonl(db_settings, sessions, member_servers, monkeypatch, capsys):
+    await register(sessions, member_servers)
+    await harvest_many(sessions, db_settings, ["THA", "NAN"])
+    backend = open_backend(db_settings)
+    await process(sessions, backend)
+    backend.close()
+    monkeypatch.setenv("UNIONCAT_DATA_DIR", str(db_settings.data_dir))
+    monkeypatch.setenv("UNIONCAT_DATABASE_URL", db_settings.database_url)
+    out = db_settings.data_dir / "export.jsonl"
+    assert await _run_cli(["export", "--format", "jsonl", "--output", str(out)]) == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 7 + 2
+    for rec in lines:
+        assert {"id", "title", "authors", "year", "isbns", "libraries", "members"} <= rec.keys()
+        assert all({"library", "identifier"} <= m.keys() for m in rec["members"])
+    merged = [r for r in lines if r["libraries"] == ["NAN", "THA"]]
+    assert len(merged) == 1
+    assert {m["identifier"] for m in merged[0]["members"]} == {"oai:tha.lib.vn:T1", "oai:nan.lib.vn:N7"}
+
+
+async def _run_cli(argv):
+    import asyncio
+
+    return await asyncio.to_thread(cli_main, argv)
