@@ -1,0 +1,142 @@
+"""Union record -> search document: the engine-neutral fields every adapter indexes.
+
+Pure: takes a union record dict (shape in `backend.py`) and returns a plain dict. Every string is NFC; each
+searchable text field also has a folded twin (lowercase, no marks, đ->d) so "nghe an" finds "Nghệ An" while an
+exact-accent match still ranks first (the adapter boosts the accented field).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from unioncat.normalize.identifiers import isbn13, isbn_candidate
+from unioncat.normalize.vietnamese import fold, normalize_tone
+
+__all__ = ["FACET_FIELDS", "TEXT_FIELDS", "accented", "fold", "nfc", "normalize_isbn", "to_document"]
+
+# Searchable text fields of a search document; each has a "<name>_folded" twin.
+TEXT_FIELDS = ("title", "authors", "subjects", "publisher", "series")
+# Facet name (as in backend.FACETS, minus year) -> document field holding its raw values.
+FACET_FIELDS = {
+    "library": "library",
+    "province": "province",
+    "language": "language",
+    "format": "format",
+    "subject": "subject",
+}
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def accented(text: str) -> str:
+    """The accented search form: NFC with one tone placement ("hòa" and "hoà" agree), case kept."""
+    return normalize_tone(nfc(text))
+
+
+def normalize_isbn(value: str) -> str | None:
+    """An ISBN as typed (hyphens, spaces, ISBN-10) -> ISBN-13 digits, or None when it is not a valid ISBN."""
+    return isbn13(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = nfc(str(value)).strip()
+    return text or None
+
+
+def _texts(values: Any) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        values = [values]
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        text = _text(value)
+        if text is not None and text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out
+
+
+def _year(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        year = value
+    else:
+        match = re.search(r"\d{4}", str(value))
+        if not match:
+            return None
+        year = int(match.group())
+    return year if -9999 <= year <= 9999 else None
+
+
+def _isbns(values: Any) -> list[str]:
+    out: list[str] = []
+    for value in _texts(values):
+        isbn = isbn13(value) or isbn_candidate(value)  # an invalid ISBN stays findable as typed
+        if isbn and isbn not in out:
+            out.append(isbn)
+    return out
+
+
+def _nfc_deep(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, dict):
+        return {nfc(str(k)): _nfc_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nfc_deep(v) for v in value]
+    return value
+
+
+def to_document(union_record: dict) -> dict:
+    """Prepare engine fields from a union record.
+
+    Returns a dict with: id; title (title and subtitle), authors, subjects, publisher, series as lists of NFC
+    strings in one tone placement, each with a `<field>_folded` twin (`unioncat.normalize.vietnamese.fold`); isbns (ISBN-13 where valid); facet fields library, province,
+    language, format, subject (lists of raw NFC values); year (int or None); title_sort (folded title);
+    holdings_count; stored (JSON of the whole NFC record, enough to render a hit without the database).
+    """
+    if "id" not in union_record or union_record["id"] in (None, ""):
+        raise ValueError("a union record needs an id")
+    record = _nfc_deep(dict(union_record))
+    record["id"] = str(record["id"])
+    year = _year(record.get("year"))
+    record["year"] = year
+
+    title = _text(record.get("title")) or ""
+    subtitle = _text(record.get("subtitle"))
+    doc: dict[str, Any] = {
+        "id": record["id"],
+        "title": [t for t in (title, subtitle) if t],
+        "authors": _texts(record.get("authors")),
+        "subjects": _texts(record.get("subjects")),
+        "publisher": _texts(record.get("publisher")),
+        "series": _texts(record.get("series")),
+    }
+    for field in TEXT_FIELDS:
+        doc[f"{field}_folded"] = [fold(v) for v in doc[field]]
+        doc[field] = [accented(v) for v in doc[field]]
+    doc["isbns"] = _isbns(record.get("isbns"))
+    doc["library"] = _texts(record.get("libraries"))
+    doc["province"] = _texts(record.get("provinces"))
+    doc["language"] = _texts(record.get("language"))
+    doc["format"] = _texts(record.get("format"))
+    doc["subject"] = list(doc["subjects"])
+    doc["year"] = year
+    doc["title_sort"] = " ".join(fold(title).split())
+    try:
+        doc["holdings_count"] = int(record.get("holdings_count") or 0)
+    except (TypeError, ValueError):
+        doc["holdings_count"] = 0
+    doc["stored"] = json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":"))
+    return doc

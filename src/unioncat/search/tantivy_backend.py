@@ -1,0 +1,551 @@
+"""The embedded search backend: a tantivy index in the data dir.
+
+Layout under `index_dir`:
+    CURRENT           name of the live generation directory (replaced atomically with os.replace)
+    gen-<ns>/         one complete tantivy index per generation; `rebuild` writes a new one and switches
+    .write.lock       flock serializing writers (upsert/delete/rebuild) across processes
+
+Searches never take a lock: each one uses the searcher of the generation that was live when it started, and
+notices a switch made by another process (e.g. `unioncat reindex` while `unioncat serve` runs) through the
+CURRENT file's identity. Text fields are indexed twice: accented (lowercased, marks kept) and folded (no marks,
+đ->d); a query term matches either, and the accented field weighs more, so exact-accent matches rank first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from unioncat.search.backend import (
+    FACETS,
+    BadQuery,
+    FacetValue,
+    SearchError,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
+from unioncat.search.documents import FACET_FIELDS, TEXT_FIELDS, accented, fold, nfc, to_document
+from unioncat.search.query import ParsedQuery, Term, parse_query
+
+try:  # POSIX; elsewhere cross-process writer exclusion falls back to tantivy's own writer lock
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = "unioncat-schema.json"
+POINTER_FILE = "CURRENT"
+GEN_PREFIX = "gen-"
+
+ACCENTED_TOKENIZER = "unioncat_vi_accented"
+FOLDED_TOKENIZER = "unioncat_vi_folded"
+MAX_TOKEN_BYTES = 100
+
+# Query field (query.QUERY_FIELDS) -> document text field.
+QUERY_FIELD_MAP = {
+    "title": "title",
+    "author": "authors",
+    "subject": "subjects",
+    "publisher": "publisher",
+    "series": "series",
+}
+# Relevance: weight per text field; the accented twin weighs ACCENT_BOOST times the folded one.
+FIELD_WEIGHTS = {"title": 5.0, "authors": 3.0, "series": 2.0, "subjects": 1.5, "publisher": 1.0}
+ACCENT_BOOST = 2.0
+ISBN_BOOST = 20.0
+
+YEAR_MIN, YEAR_MAX = -9999, 9999  # documents carry years in this range (documents.py); filters are clamped
+YEAR_FACET_SIZE = 100  # years are many and evenly spread: return enough for a histogram
+MAX_RESULT_WINDOW = 10_000  # page * size beyond this is refused (BadQuery), as OpenSearch does
+UPSERT_HEAP = 64_000_000
+UPSERT_THREADS = 1
+REBUILD_HEAP = 256_000_000
+REBUILD_THREADS = max(1, min(2, os.cpu_count() or 1))
+WRITER_LOCK_TIMEOUT = 30.0
+
+
+def _analyzer(folded: bool) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
+        .filter(tantivy.Filter.lowercase())
+    )
+    if folded:
+        # Documents and queries are folded in Python first (đ->d, marks stripped); this is a safety net.
+        builder = builder.filter(tantivy.Filter.ascii_fold())
+    return builder.build()
+
+
+_ACCENTED = _analyzer(folded=False)
+_FOLDED = _analyzer(folded=True)
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    for field in TEXT_FIELDS:
+        sb.add_text_field(field, tokenizer_name=ACCENTED_TOKENIZER, index_option="position")
+        sb.add_text_field(f"{field}_folded", tokenizer_name=FOLDED_TOKENIZER, index_option="position")
+    sb.add_text_field("isbns", tokenizer_name="raw", index_option="basic")
+    for field in FACET_FIELDS.values():
+        sb.add_text_field(field, tokenizer_name="raw", fast=True, index_option="basic")
+    sb.add_integer_field("year", indexed=True, fast=True)
+    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
+    sb.add_bytes_field("stored", stored=True)
+    return sb.build()
+
+
+SCHEMA = build_schema()
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    return isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))
+
+
+@contextlib.contextmanager
+def _engine_errors(message: str) -> Iterator[None]:
+    """Translate whatever tantivy raises (ValueError, OSError, pyo3 PanicException) into SearchUnavailable."""
+    try:
+        yield
+    except SearchError:
+        raise
+    except BaseException as exc:
+        if _is_fatal(exc):
+            raise
+        raise SearchUnavailable(f"{message}: {exc}") from exc
+
+
+def _to_tantivy(doc: dict) -> tantivy.Document:
+    out = tantivy.Document()
+    out.add_text("id", doc["id"])
+    for field in TEXT_FIELDS:
+        for value in doc[field]:
+            out.add_text(field, value)
+        for value in doc[f"{field}_folded"]:
+            out.add_text(f"{field}_folded", value)
+    for value in doc["isbns"]:
+        out.add_text("isbns", value)
+    for field in FACET_FIELDS.values():
+        for value in doc[field]:
+            out.add_text(field, value)
+    if doc["year"] is not None:
+        out.add_integer("year", doc["year"])
+    out.add_text("title_sort", doc["title_sort"])
+    out.add_bytes("stored", doc["stored"].encode("utf-8"))
+    return out
+
+
+class _Generation:
+    """One opened index generation."""
+
+    def __init__(self, name: str, path: Path, index: tantivy.Index):
+        self.name = name
+        self.path = path
+        self.index = index
+
+
+class TantivyBackend:
+    """`SearchBackend` on an embedded tantivy index stored under `index_dir`."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        facet_size: int = 20,
+        writer_heap: int = UPSERT_HEAP,
+        rebuild_heap: int = REBUILD_HEAP,
+        rebuild_threads: int = REBUILD_THREADS,
+    ):
+        self.index_dir = Path(index_dir)
+        self.facet_size = facet_size
+        self.writer_heap = writer_heap
+        self.rebuild_heap = rebuild_heap
+        self.rebuild_threads = rebuild_threads
+        self._write_lock = threading.RLock()  # one writer at a time in this process
+        self._state_lock = threading.Lock()  # guards _gen / _pointer_stamp
+        self._gen: _Generation | None = None
+        self._pointer_stamp: tuple[int, int] | None = None
+        self._closed = False
+        self._held = threading.local()  # this thread's re-entry depth in _process_lock
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SearchUnavailable(f"cannot create the search index directory {self.index_dir}: {exc}") from exc
+
+    # ------------------------------------------------------------------ generations
+
+    @property
+    def _pointer(self) -> Path:
+        return self.index_dir / POINTER_FILE
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self._pointer)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    @contextlib.contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """Exclusive across processes: writers (and the first creation of an index) take it."""
+        if fcntl is None or getattr(self._held, "depth", 0):  # pragma: no cover - no flock / re-entered
+            self._held.depth = getattr(self._held, "depth", 0) + 1
+            try:
+                yield
+            finally:
+                self._held.depth -= 1
+            return
+        with open(self.index_dir / ".write.lock", "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # flock: two opens in one process exclude each other too
+            self._held.depth = 1
+            try:
+                yield
+            finally:
+                self._held.depth = 0
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _open_generation(self, name: str) -> _Generation:
+        path = self.index_dir / name
+        try:
+            meta = json.loads((path / SCHEMA_FILE).read_text())
+        except (OSError, ValueError) as exc:
+            raise SearchUnavailable(f"search index {path} is missing or damaged; run `unioncat reindex`") from exc
+        if meta.get("version") != SCHEMA_VERSION:
+            raise SearchUnavailable(
+                f"search index {path} has schema version {meta.get('version')}, this unioncat needs "
+                f"{SCHEMA_VERSION}; run `unioncat reindex`"
+            )
+        with _engine_errors(f"cannot open search index {path}"):
+            index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+            self._register_tokenizers(index)
+        return _Generation(name, path, index)
+
+    @staticmethod
+    def _register_tokenizers(index: tantivy.Index) -> None:
+        # Custom tokenizers are not persisted in the index: register them on every open.
+        index.register_tokenizer(ACCENTED_TOKENIZER, _ACCENTED)
+        index.register_tokenizer(FOLDED_TOKENIZER, _FOLDED)
+
+    def _create_generation(self) -> _Generation:
+        name = f"{GEN_PREFIX}{time.time_ns():020d}"
+        path = self.index_dir / name
+        path.mkdir(parents=True)
+        index = tantivy.Index(SCHEMA, path=str(path), reuse=False)
+        self._register_tokenizers(index)
+        (path / SCHEMA_FILE).write_text(json.dumps({"version": SCHEMA_VERSION}))
+        return _Generation(name, path, index)
+
+    def _write_pointer(self, name: str) -> None:
+        tmp = self.index_dir / f"{POINTER_FILE}.tmp-{os.getpid()}-{threading.get_ident()}"
+        with open(tmp, "w") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self._pointer)
+        with contextlib.suppress(OSError):  # make the rename durable where the platform allows it
+            dir_fd = os.open(self.index_dir, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def _current(self) -> _Generation:
+        """The live generation, reopened when the CURRENT pointer changed (rebuild by another process)."""
+        if self._closed:
+            raise SearchUnavailable("the search backend is closed")
+        stamp = self._stamp()
+        gen = self._gen
+        if gen is not None and stamp == self._pointer_stamp:
+            return gen
+        with self._state_lock:
+            stamp = self._stamp()
+            if self._gen is not None and stamp == self._pointer_stamp:
+                return self._gen
+            if stamp is None:
+                with self._process_lock():
+                    if self._stamp() is None:  # nobody created it meanwhile: start with an empty index
+                        created = self._create_generation()
+                        self._write_pointer(created.name)
+                    stamp = self._stamp()
+            try:
+                name = self._pointer.read_text().strip()
+            except OSError as exc:
+                raise SearchUnavailable(f"cannot read {self._pointer}: {exc}") from exc
+            if self._gen is None or self._gen.name != name:
+                self._gen = self._open_generation(name)
+            self._pointer_stamp = stamp
+            return self._gen
+
+    # ------------------------------------------------------------------ writing
+
+    def _writer(self, index: tantivy.Index, heap: int, threads: int) -> Any:
+        deadline = time.monotonic() + WRITER_LOCK_TIMEOUT
+        while True:
+            try:
+                return index.writer(heap, threads)
+            except ValueError as exc:  # LockBusy: another process writes this generation
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise SearchUnavailable(f"cannot open the search index writer: {exc}") from exc
+                time.sleep(0.1)
+
+    def _apply(self, ops: Iterable[tuple[str, dict | str]]) -> int:
+        """Run ("upsert", doc) / ("delete", id) operations in one commit on the live generation.
+
+        Errors from the caller's data (e.g. a record without an id) propagate as they are; engine errors become
+        SearchUnavailable. Either way nothing of the batch is committed.
+        """
+        count = 0
+        with self._write_lock, self._process_lock():
+            gen = self._current()
+            writer = None
+            try:
+                for op, payload in ops:
+                    with _engine_errors("search index write failed"):
+                        if writer is None:
+                            writer = self._writer(gen.index, self.writer_heap, UPSERT_THREADS)
+                        if op == "upsert":
+                            assert isinstance(payload, dict)
+                            writer.delete_documents_by_term("id", payload["id"])
+                            writer.add_document(_to_tantivy(payload))
+                            count += 1
+                        else:
+                            writer.delete_documents_by_term("id", payload)
+                if writer is not None:
+                    with _engine_errors("search index commit failed"):
+                        writer.commit()
+            except BaseException:
+                if writer is not None:
+                    with contextlib.suppress(BaseException):
+                        writer.rollback()
+                raise
+            finally:
+                if writer is not None:
+                    with contextlib.suppress(BaseException):
+                        writer.wait_merging_threads()
+            if writer is not None:
+                with _engine_errors("search index reload failed"):
+                    gen.index.reload()
+        return count
+
+    def upsert(self, documents: Iterable[dict]) -> int:
+        """Add or replace union records by id; visible to searches when this returns."""
+        return self._apply(("upsert", to_document(record)) for record in documents)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        self._apply(("delete", nfc(str(i))) for i in ids)
+
+    def rebuild(self, documents: Iterable[dict]) -> int:
+        """Write every document into a fresh generation, then switch CURRENT to it atomically.
+
+        Searches keep using the old generation until the switch; writes from this process wait (they would be
+        lost otherwise); the old generation's files are removed afterwards (open readers keep their mapped
+        files on POSIX and move to the new generation at their next search).
+        """
+        with self._write_lock, self._process_lock():
+            if self._closed:
+                raise SearchUnavailable("the search backend is closed")
+            with _engine_errors("cannot create a new search index"):
+                gen = self._create_generation()
+            count = 0
+            try:
+                with _engine_errors("cannot open the rebuild writer"):
+                    writer = self._writer(gen.index, self.rebuild_heap, self.rebuild_threads)
+                try:
+                    seen: set[str] = set()
+                    for record in documents:
+                        doc = to_document(record)
+                        with _engine_errors("search index rebuild failed"):
+                            if doc["id"] in seen:
+                                writer.delete_documents_by_term("id", doc["id"])
+                            else:
+                                seen.add(doc["id"])
+                                count += 1
+                            writer.add_document(_to_tantivy(doc))
+                    with _engine_errors("search index rebuild commit failed"):
+                        writer.commit()
+                finally:
+                    with contextlib.suppress(BaseException):
+                        writer.wait_merging_threads()
+                with _engine_errors("search index reload failed"):
+                    gen.index.reload()
+            except BaseException:
+                shutil.rmtree(gen.path, ignore_errors=True)
+                raise
+            with self._state_lock:
+                self._write_pointer(gen.name)
+                self._gen = gen
+                self._pointer_stamp = self._stamp()
+            self._remove_stale_generations(keep=gen.name)
+            return count
+
+    def _remove_stale_generations(self, keep: str) -> None:
+        for path in self.index_dir.iterdir():
+            if path.is_dir() and path.name.startswith(GEN_PREFIX) and path.name != keep:
+                shutil.rmtree(path, ignore_errors=True)
+        for path in self.index_dir.glob(f"{POINTER_FILE}.tmp-*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    # ------------------------------------------------------------------ reading
+
+    def count(self) -> int:
+        gen = self._current()
+        with _engine_errors("search index unavailable"):
+            return gen.index.searcher().num_docs
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        parsed = parse_query(query.q)
+        offset = (query.page - 1) * query.size
+        if offset + query.size > MAX_RESULT_WINDOW:
+            raise BadQuery(f"page * size may not exceed {MAX_RESULT_WINDOW}; narrow the search instead")
+        gen = self._current()
+        with _engine_errors("search failed"):
+            engine_query = self._build_query(parsed, query)
+            searcher = gen.index.searcher()
+            kwargs: dict[str, Any] = {}
+            if query.sort == "year_desc":
+                kwargs = {"order_by_field": "year", "order": tantivy.Order.Desc}
+            elif query.sort == "year_asc":
+                kwargs = {"order_by_field": "year", "order": tantivy.Order.Asc}
+            elif query.sort == "title":
+                kwargs = {"order_by_field": "title_sort", "order": tantivy.Order.Asc}
+            # tantivy refuses limit=0; size=0 (facets only) still asks for one hit and drops it.
+            result = searcher.search(engine_query, max(query.size, 1), count=True, offset=offset, **kwargs)
+            hits = [self._hit(searcher, address) for _, address in result.hits][: query.size]
+            facets = self._facets(searcher, engine_query) if query.facets else {}
+            total = result.count
+        return SearchResult(total=total, page=query.page, size=query.size, hits=hits, facets=facets)
+
+    @staticmethod
+    def _hit(searcher: Any, address: Any) -> Hit:
+        record = json.loads(searcher.doc(address).get_first("stored"))
+        authors = record.get("authors") or []
+        return Hit(
+            id=str(record["id"]),
+            title=str(record.get("title") or ""),
+            authors=[str(a) for a in authors] if isinstance(authors, list) else [str(authors)],
+            year=record.get("year") if isinstance(record.get("year"), int) else None,
+            publisher=str(record["publisher"]) if record.get("publisher") else None,
+            isbns=[str(i) for i in record.get("isbns") or []],
+            libraries=[str(lib) for lib in record.get("libraries") or []],
+            holdings_count=int(record.get("holdings_count") or 0),
+        )
+
+    def _facet_size(self, name: str) -> int:
+        return max(self.facet_size, YEAR_FACET_SIZE) if name == "year" else self.facet_size
+
+    def _facets(self, searcher: Any, engine_query: tantivy.Query) -> dict[str, list[FacetValue]]:
+        spec = {
+            name: {"terms": {"field": FACET_FIELDS.get(name, name), "size": self._facet_size(name)}}
+            for name in FACETS
+        }
+        raw = searcher.aggregate(engine_query, spec)
+        facets: dict[str, list[FacetValue]] = {}
+        for name in FACETS:
+            buckets = raw.get(name, {}).get("buckets", [])
+            values = [
+                FacetValue(value=str(int(b["key"])) if name == "year" else str(b["key"]), count=int(b["doc_count"]))
+                for b in buckets
+                if b.get("doc_count")
+            ]
+            values.sort(key=lambda v: (-v.count, v.value))
+            facets[name] = values
+        return facets
+
+    # ------------------------------------------------------------------ query building
+
+    def _build_query(self, parsed: ParsedQuery, query: SearchQuery) -> tantivy.Query:
+        clauses: list[tuple[Any, tantivy.Query]] = []
+        for alternatives in parsed.must:
+            subqueries = [q for q in (self._term_query(t) for t in alternatives) if q is not None]
+            if not subqueries:
+                continue  # nothing searchable in it (punctuation only): ignore rather than match nothing
+            if len(subqueries) == 1:
+                clauses.append((tantivy.Occur.Must, subqueries[0]))
+            else:
+                clauses.append(
+                    (tantivy.Occur.Must, tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in subqueries]))
+                )
+        if not clauses:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        for term in parsed.must_not:
+            q = self._term_query(term)
+            if q is not None:
+                clauses.append((tantivy.Occur.MustNot, q))
+        for filter_query in self._filters(query):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(filter_query, 0.0)))
+        if len(clauses) == 1 and clauses[0][0] == tantivy.Occur.Must:
+            return clauses[0][1]
+        return tantivy.Query.boolean_query(clauses)
+
+    @staticmethod
+    def _tokens_query(field: str, tokens: list[str]) -> tantivy.Query | None:
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return tantivy.Query.term_query(SCHEMA, field, tokens[0])
+        return tantivy.Query.phrase_query(SCHEMA, field, tokens)
+
+    def _term_query(self, term: Term) -> tantivy.Query | None:
+        should: list[tuple[Any, tantivy.Query]] = []
+        if term.isbn:
+            isbn_query = tantivy.Query.term_query(SCHEMA, "isbns", term.isbn)
+            should.append((tantivy.Occur.Should, tantivy.Query.boost_query(isbn_query, ISBN_BOOST)))
+        if term.field != "isbn":
+            fields = [QUERY_FIELD_MAP[term.field]] if term.field else list(TEXT_FIELDS)
+            accented_tokens = _ACCENTED.analyze(accented(term.text))
+            folded = _FOLDED.analyze(fold(term.text))
+            for field in fields:
+                weight = FIELD_WEIGHTS[field]
+                q = self._tokens_query(field, accented_tokens)
+                if q is not None:
+                    should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, weight * ACCENT_BOOST)))
+                q = self._tokens_query(f"{field}_folded", folded)
+                if q is not None:
+                    should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, weight)))
+        if not should:
+            return None
+        return tantivy.Query.boolean_query(should)
+
+    @staticmethod
+    def _filters(query: SearchQuery) -> list[tantivy.Query]:
+        filters: list[tantivy.Query] = []
+        for name, values in query.filters.items():
+            if name not in FACETS:
+                raise BadQuery(f"unknown filter {name!r}; filters are {', '.join(FACETS)}")
+            cleaned = [nfc(str(v)).strip() for v in values if v is not None and str(v).strip()]
+            if not cleaned:
+                continue
+            if name == "year":
+                try:
+                    years = sorted({int(v) for v in cleaned})
+                except ValueError as exc:
+                    raise BadQuery(f"year filter values must be integers, got {cleaned!r}") from exc
+                years = [y for y in years if YEAR_MIN <= y <= YEAR_MAX] or [YEAR_MAX + 1]  # out of range: none
+                filters.append(tantivy.Query.term_set_query(SCHEMA, "year", years))
+            else:
+                filters.append(tantivy.Query.term_set_query(SCHEMA, FACET_FIELDS[name], sorted(set(cleaned))))
+        if query.year_from is not None or query.year_to is not None:
+            low = None if query.year_from is None else max(min(query.year_from, YEAR_MAX + 1), YEAR_MIN - 1)
+            high = None if query.year_to is None else max(min(query.year_to, YEAR_MAX + 1), YEAR_MIN - 1)
+            filters.append(tantivy.Query.range_query(SCHEMA, "year", tantivy.FieldType.Integer, low, high))
+        return filters
+
+    def close(self) -> None:
+        with self._write_lock, self._state_lock:
+            self._closed = True
+            self._gen = None

@@ -1,0 +1,427 @@
+"""The search backend contract: every adapter (see conftest.BACKENDS) must pass these, against a real engine.
+
+Assertions are on result sets and on the relative order the design promises (exact accents first, title above
+subject), never on raw scores.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from unioncat.normalize.vietnamese import fold
+from unioncat.search.backend import FACETS, BadQuery, SearchQuery, SearchResult
+
+from .records import (
+    DN,
+    HCM,
+    HN,
+    HUE,
+    ISBN10_HISTORY,
+    ISBN13_HISTORY,
+    ISBN_KIEU,
+    ISBN_KIEU_HYPHENATED,
+    NA,
+    records,
+)
+
+ALL = records()
+
+
+def run(backend, q: str = "", **kw) -> SearchResult:
+    kw.setdefault("size", 100)
+    return backend.search(SearchQuery(q=q, **kw))
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [h.id for h in result.hits]
+
+
+def expected(pred) -> set[str]:
+    return {r["id"] for r in ALL if pred(r)}
+
+
+def facet(result: SearchResult, name: str) -> dict[str, int]:
+    return {v.value: v.count for v in result.facets[name]}
+
+
+# --------------------------------------------------------------------------- basics
+
+
+def test_empty_query_matches_all_and_count(backend):
+    result = run(backend)
+    assert result.total == 30
+    assert len(result.hits) == 30
+    assert backend.count() == 30
+
+
+def test_empty_backend(empty_backend):
+    result = run(empty_backend, "truyện kiều")
+    assert result.total == 0 and result.hits == []
+    assert empty_backend.count() == 0
+    assert all(result.facets[name] == [] for name in FACETS)
+
+
+def test_hit_is_rendered_from_the_stored_record(backend):
+    [hit] = run(backend, "title:kiều").hits
+    assert hit.id == "u-002"
+    assert hit.title == "Truyện Kiều"
+    assert hit.authors == ["Nguyễn Du"]
+    assert hit.year == 2015
+    assert hit.publisher == "Nxb. Văn học"
+    assert hit.isbns == [ISBN_KIEU]
+    assert hit.libraries == [NA, HN, HCM]
+    assert hit.holdings_count == 3
+
+
+# --------------------------------------------------------------------------- Vietnamese text
+
+
+def test_unaccented_query_finds_accented_records(backend):
+    result = run(backend, "nghe an")
+    assert set(ids(result)[:2]) == {"u-001", "u-016"}
+    assert "u-002" in ids(run(backend, "truyen kieu"))
+    assert "u-007" in ids(run(backend, "duong kach menh"))
+
+
+@pytest.mark.parametrize("q", ["Lịch sử Nghệ An", "Đường Kách mệnh", "hòa", "Nguyễn Du", '"Truyện Kiều"'])
+def test_nfd_query_equals_nfc_query(backend, q):
+    nfc = run(backend, unicodedata.normalize("NFC", q))
+    nfd = run(backend, unicodedata.normalize("NFD", q))
+    assert nfc.total > 0
+    assert ids(nfd) == ids(nfc)
+    assert nfd.facets == nfc.facets
+
+
+def test_nfd_documents_are_found_by_nfc_queries(empty_backend):
+    record = records()[1]
+    record["title"] = unicodedata.normalize("NFD", record["title"])
+    record["authors"] = [unicodedata.normalize("NFD", a) for a in record["authors"]]
+    empty_backend.upsert([record])
+    assert ids(run(empty_backend, "Truyện Kiều")) == ["u-002"]
+    assert ids(run(empty_backend, "author:nguyễn")) == ["u-002"]
+    assert run(empty_backend, "kieu").hits[0].title == "Truyện Kiều"  # stored and returned as NFC
+
+
+def test_accented_query_ranks_exact_accent_first(backend):
+    exact = {"u-003", "u-021", "u-025"}  # Hòa bình, Hoà giải (other tone placement), Chiến tranh và hòa bình
+    others = {"u-004", "u-005", "u-006", "u-030"}  # hóa, hoa, họa, hóa
+    result = run(backend, "hòa")
+    assert ids(result)[0] == "u-003"  # hòa in title and author
+    assert set(ids(result)[:3]) == exact
+    assert others <= set(ids(result))
+
+
+def test_unaccented_query_finds_every_accent_variant(backend):
+    result = run(backend, "hoa")
+    assert {"u-003", "u-004", "u-005", "u-006", "u-021", "u-025", "u-030"} <= set(ids(result))
+    assert ids(result)[0] == "u-005"  # the only literal "hoa"
+    assert set(ids(run(backend, "hóa"))[:2]) == {"u-004", "u-030"}
+    assert ids(run(backend, "họa"))[0] == "u-006"
+
+
+def test_duong_with_and_without_accents(backend):
+    accented = run(backend, "đường")
+    assert set(ids(accented)[:3]) == {"u-007", "u-013", "u-014"}
+    assert "u-015" in ids(accented)  # Dương Quảng Hàm folds to the same word, ranked after
+    assert {"u-007", "u-013", "u-014", "u-015"} == set(ids(run(backend, "duong")))
+    assert {"u-007", "u-013", "u-014", "u-015"} == set(ids(run(backend, "ĐƯỜNG")))
+
+
+def test_title_matches_rank_above_subject_matches(backend):
+    result = run(backend, "kiều")
+    assert ids(result) == ["u-002", "u-010"]  # title "Truyện Kiều" first, subject "Truyện Kiều" second
+
+
+# --------------------------------------------------------------------------- query syntax
+
+
+def test_phrase_and_field_prefixes(backend):
+    assert ids(run(backend, '"duong kach menh"')) == ["u-007"]
+    assert ids(run(backend, '"kách đường"')) == []  # order matters in a phrase
+    assert set(ids(run(backend, 'author:"Nguyễn Du"'))) == {"u-002", "u-009"}
+    assert set(ids(run(backend, "author: nguyen du"))) == {"u-002", "u-009"}
+    assert ids(run(backend, "title:kiều")) == ["u-002"]
+    assert ids(run(backend, "subject:kiều")) == ["u-010"]
+    assert set(ids(run(backend, 'publisher:"giáo dục"'))) == {"u-004", "u-017"}
+    assert ids(run(backend, "series:nước ngoài")) == ["u-025"]
+
+
+def test_subtitle_is_searched_as_title(backend):
+    assert ids(run(backend, "khởi thủy")) == ["u-029"]  # subtitle "từ khởi thuỷ đến nay", other tone placement
+
+
+def test_exclusion_and_or(backend):
+    assert set(ids(run(backend, '"hồ chí minh"'))) == {"u-007", "u-008"}
+    assert ids(run(backend, '"hồ chí minh" -tù')) == ["u-007"]
+    assert ids(run(backend, '"hồ chí minh" NOT tù')) == ["u-007"]
+    assert set(ids(run(backend, "tắt OR mèn"))) == {"u-027", "u-028"}
+    assert set(ids(run(backend, "\"tắt đèn\" OR \"số đỏ\""))) == {"u-026", "u-028"}
+    assert run(backend, "-kiều").total == 28
+
+
+@pytest.mark.parametrize(
+    "q, expected_ids",
+    [
+        (ISBN_KIEU, ["u-002"]),
+        (ISBN_KIEU_HYPHENATED, ["u-002"]),
+        (f"ISBN {ISBN_KIEU_HYPHENATED}", ["u-002"]),
+        (f"isbn:{ISBN_KIEU}", ["u-002"]),
+        (ISBN10_HISTORY, ["u-011"]),
+        (ISBN10_HISTORY.replace("-", ""), ["u-011"]),
+        (ISBN13_HISTORY, ["u-011"]),
+        ("isbn:0306406152", ["u-011"]),
+    ],
+)
+def test_isbn_queries(backend, q, expected_ids):
+    assert ids(run(backend, q)) == expected_ids
+
+
+BAD_QUERIES = [
+    '"Truyện Kiều',
+    'Truyện Kiều"',
+    '"',
+    '""',
+    "-",
+    "--",
+    "+",
+    "+-",
+    "*",
+    "?",
+    ":",
+    "title:",
+    "title:(",
+    'author:"',
+    "isbn:",
+    "isbn:abc",
+    "AND",
+    "OR OR",
+    "NOT",
+    "(((",
+    ")",
+    "[2000 TO 2010]",
+    "year:[2000 TO 2010]",
+    "title:Kiều^5",
+    "kiều~2",
+    "a* b?",
+    "\\",
+    "\x00",
+    "Truyện\x00Kiều",
+    "\u202eKiều",
+    "🙂",
+    "a" * 10_000,
+    "kiều " * 2_000,
+    "x" * 600 + " kiều",
+    "\u0301\u0300",  # combining marks alone
+    "đ" * 300,
+]
+
+
+@pytest.mark.parametrize("q", BAD_QUERIES, ids=lambda q: repr(q[:20]))
+def test_hostile_queries_never_raise_anything_but_bad_query(backend, q):
+    try:
+        result = run(backend, q)
+    except BadQuery:
+        return
+    assert isinstance(result, SearchResult)
+    assert result.total >= 0
+
+
+def test_hostile_queries_give_sensible_results(backend):
+    assert "u-002" in ids(run(backend, '"Truyện Kiều'))
+    assert "u-002" in ids(run(backend, "Truyện\x00Kiều"))
+    assert "u-002" in ids(run(backend, "kiều " * 2_000))
+    assert run(backend, "-").total == 30
+    assert run(backend, "title:").total == 30
+    assert run(backend, "(((").total == 30
+
+
+# --------------------------------------------------------------------------- filters and facets
+
+
+def test_filter_or_within_a_facet(backend):
+    assert set(ids(run(backend, filters={"library": [HUE]}))) == expected(lambda r: HUE in r["libraries"])
+    both = run(backend, filters={"library": [HUE, DN]})
+    assert set(ids(both)) == expected(lambda r: {HUE, DN} & set(r["libraries"]))
+    assert both.total == len(expected(lambda r: {HUE, DN} & set(r["libraries"])))
+
+
+def test_filter_and_across_facets(backend):
+    result = run(backend, filters={"library": [HN], "language": ["vie"], "format": ["book"]})
+    assert set(ids(result)) == expected(
+        lambda r: HN in r["libraries"] and r["language"] == "vie" and r["format"] == "book"
+    )
+    assert ids(run(backend, filters={"format": ["map"]})) == ["u-019"]
+    assert set(ids(run(backend, "truyện", filters={"library": [HN]}))) == {"u-002", "u-010"}
+    assert ids(run(backend, "truyện", filters={"library": [HUE]})) == []
+
+
+def test_filter_by_former_province_subject_and_year(backend):
+    assert set(ids(run(backend, filters={"province": ["Quảng Nam"]}))) == expected(lambda r: DN in r["libraries"])
+    nfd_subject = unicodedata.normalize("NFD", "Văn học Việt Nam")
+    assert set(ids(run(backend, filters={"subject": [nfd_subject]}))) == {"u-002", "u-009", "u-015", "u-018"}
+    assert set(ids(run(backend, filters={"year": ["2012"]}))) == {"u-004", "u-007"}
+    assert set(ids(run(backend, filters={"year": ["2012", "2005"]}))) == {"u-001", "u-004", "u-007"}
+
+
+def test_facet_counts_count_union_records(backend):
+    result = run(backend, "kiều")
+    assert result.total == 2  # Truyện Kiều is held by three libraries and still counts once
+    assert facet(result, "library") == {NA: 1, HN: 2, HCM: 1}
+    assert facet(result, "province") == {"Nghệ An": 1, "Hà Nội": 2, "Hồ Chí Minh": 1}
+
+
+def test_facets_over_everything(backend):
+    result = run(backend, size=0)
+    assert result.hits == [] and result.total == 30
+    assert set(result.facets) == set(FACETS)
+    assert facet(result, "library") == dict(Counter(lib for r in ALL for lib in r["libraries"]))
+    assert facet(result, "language") == {"vie": 28, "eng": 1, "fre": 1}
+    assert facet(result, "format") == {"book": 27, "serial": 1, "map": 1, "score": 1}
+    assert facet(result, "year") == {str(y): n for y, n in Counter(r["year"] for r in ALL if r["year"]).items()}
+    assert facet(result, "subject")["Văn học Việt Nam"] == 4
+    counts = [v.count for v in result.facets["library"]]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_facets_follow_the_filters(backend):
+    result = run(backend, filters={"library": [NA]})
+    assert result.total == len(expected(lambda r: NA in r["libraries"]))
+    library = facet(result, "library")
+    assert library[NA] == result.total
+    assert library[HN] == len(expected(lambda r: NA in r["libraries"] and HN in r["libraries"]))
+
+
+def test_facets_can_be_skipped(backend):
+    assert run(backend, "kiều", facets=False).facets == {}
+
+
+def test_year_range(backend):
+    def years(**kw):
+        return set(ids(run(backend, **kw)))
+
+    assert years(year_from=2000, year_to=2010) == expected(lambda r: r["year"] and 2000 <= r["year"] <= 2010)
+    assert years(year_from=2018) == expected(lambda r: r["year"] and r["year"] >= 2018)
+    assert years(year_to=1970) == {"u-015"}
+    assert years(year_from=2012, year_to=2012) == {"u-004", "u-007"}
+    assert years(year_from=2010, year_to=2000) == set()
+    assert years(year_from=-(10**12), year_to=10**12) == expected(lambda r: r["year"] is not None)
+
+
+def test_bad_filters_are_bad_queries(backend):
+    with pytest.raises(BadQuery):
+        run(backend, filters={"colour": ["red"]})
+    with pytest.raises(BadQuery):
+        run(backend, filters={"year": ["nineteen-ninety"]})
+    with pytest.raises(BadQuery):
+        backend.search(SearchQuery(page=10**6, size=100))
+
+
+def test_unknown_filter_values_match_nothing(backend):
+    assert run(backend, filters={"library": ["NO-SUCH"]}).total == 0
+    assert run(backend, filters={"library": []}).total == 30  # an empty list is no filter
+
+
+# --------------------------------------------------------------------------- sorting and paging
+
+
+def test_sort_by_year(backend):
+    desc = [h.year for h in run(backend, sort="year_desc").hits]
+    asc = [h.year for h in run(backend, sort="year_asc").hits]
+    known = [y for y in desc if y is not None]
+    assert known == sorted(known, reverse=True) and len(known) == 29
+    assert [y for y in asc if y is not None] == sorted(known)
+    assert desc[-1] is None and asc[-1] is None  # records without a year come last either way
+
+
+def test_sort_by_title(backend):
+    titles = [h.title for h in run(backend, sort="title").hits]
+    assert [fold(t) for t in titles] == sorted(fold(r["title"]) for r in ALL)
+    assert titles[0] == "A history of Vietnam"
+
+
+def test_sort_applies_to_a_query(backend):
+    result = run(backend, "hoa", sort="year_asc")
+    assert [h.year for h in result.hits] == sorted(h.year for h in result.hits)
+    assert result.total == run(backend, "hoa").total
+
+
+def test_paging(backend):
+    everything = ids(run(backend, sort="title"))
+    pages = [ids(backend.search(SearchQuery(sort="title", page=p, size=7))) for p in range(1, 6)]
+    assert [len(p) for p in pages] == [7, 7, 7, 7, 2]
+    assert sum(pages, []) == everything
+    result = backend.search(SearchQuery(q="việt nam", page=2, size=3))
+    assert result.page == 2 and result.size == 3
+    assert ids(result) == ids(backend.search(SearchQuery(q="việt nam", size=6)))[3:]
+    beyond = backend.search(SearchQuery(page=50, size=10))
+    assert beyond.hits == [] and beyond.total == 30
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def test_upsert_replaces_by_id(backend):
+    changed = records()[1]
+    changed["title"] = "Truyện Kiều (tái bản)"
+    changed["libraries"] = [HUE]
+    assert backend.upsert([changed]) == 1
+    assert backend.count() == 30
+    assert ids(run(backend, "tái bản")) == ["u-002"]
+    assert run(backend, "title:kiều").hits[0].title == "Truyện Kiều (tái bản)"
+    assert facet(run(backend, "title:kiều"), "library") == {HUE: 1}
+    assert backend.upsert([changed, changed]) == 2  # the same id twice in one batch: still one document
+    assert backend.count() == 30
+    assert ids(run(backend, "title:kiều")) == ["u-002"]
+
+
+def test_upsert_is_visible_on_return_and_new_records_are_added(backend):
+    new = records()[0]
+    new.update(id="u-100", title="Nghệ An xưa và nay", year=2022)
+    backend.upsert([new])
+    assert backend.count() == 31
+    assert "u-100" in ids(run(backend, "nghe an xua"))
+    assert backend.upsert([]) == 0
+
+
+def test_delete(backend):
+    backend.delete(["u-002", "no-such-id"])
+    assert backend.count() == 29
+    assert ids(run(backend, "kiều")) == ["u-010"]
+    backend.delete([])
+    assert backend.count() == 29
+
+
+def test_rebuild_replaces_everything(backend):
+    subset = records()[:5]
+    assert backend.rebuild(subset) == 5
+    assert backend.count() == 5
+    assert set(ids(run(backend))) == {r["id"] for r in subset}
+    assert run(backend, "kiều").total == 1
+    backend.upsert([records()[5]])  # writes go to the new index
+    assert backend.count() == 6
+
+
+def test_searches_while_writing(backend):
+    errors: list[BaseException] = []
+
+    def reader(i: int) -> int:
+        try:
+            return run(backend, ["kiều", "hoa", "nghe an", ""][i % 4], filters={"language": ["vie"]}).total
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+            raise
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(reader, i) for i in range(200)]
+        for n in range(10):
+            extra = records()[n]
+            extra["id"] = f"u-2{n:02d}"
+            backend.upsert([extra])
+        for f in futures:
+            f.result()
+    assert errors == []
+    assert backend.count() == 40
