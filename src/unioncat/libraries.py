@@ -9,7 +9,7 @@ from unioncat.db import HarvestRun, Library, SourceRecord
 from unioncat.errors import LibraryNotFound
 
 EDITABLE = ("name", "province", "former_provinces", "oai_url", "metadata_prefix", "set_spec", "profile",
-            "opac_url", "schedule", "enabled")
+            "opac_url", "schedule", "enabled", "options")
 
 
 async def upsert_library(session: AsyncSession, code: str, **fields) -> Library:

@@ -7,11 +7,13 @@ from unioncat.db.tables import (
     HarvestRun,
     Library,
     MatchKey,
+    MatchOverride,
     NormalizedRecord,
     SourceRecord,
+    StaffToken,
 )
 
 __all__ = [
-    "Base", "Cluster", "ClusterMember", "HarvestError", "HarvestRun", "Library", "MatchKey",
+    "Base", "Cluster", "ClusterMember", "HarvestError", "HarvestRun", "Library", "MatchKey", "MatchOverride", "StaffToken",
     "NormalizedRecord", "SourceRecord", "create_engine", "make_sessionmaker", "transaction",
 ]

@@ -67,6 +67,9 @@ class Library(Base):
     opac_url: Mapped[str | None] = mapped_column(String(1000))  # template with {id} for a record link
     schedule: Mapped[str | None] = mapped_column(String(100))  # cron expression, default nightly 01:00
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # per-library harvest options (oai-pmh.md §6): delay, max_connections, force_encoding, leader05_delete,
+    # overlap, contact, selective ... read by harvesters/, free-form so new quirks need no migration
+    options: Mapped[dict] = mapped_column(Json, default=dict)
     # harvest state
     granularity: Mapped[str | None] = mapped_column(String(30))
     deleted_record: Mapped[str | None] = mapped_column(String(20))
@@ -187,3 +190,33 @@ class ClusterMember(Base):
     rule: Mapped[str] = mapped_column(String(50))  # "founder", "isbn", "title-author-year", "override"
     evidence: Mapped[dict] = mapped_column(Json, default=dict)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MatchOverride(Base):
+    """A staff decision applied on every clustering run.
+
+    kind "never": record_a and record_b never share a cluster; "always": they always do;
+    "split": record_a stands alone (record_b is null).
+    """
+
+    __tablename__ = "match_overrides"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # never | always | split
+    record_a: Mapped[int] = mapped_column(ForeignKey("source_records.id", ondelete="CASCADE"), index=True)
+    record_b: Mapped[int | None] = mapped_column(ForeignKey("source_records.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StaffToken(Base):
+    """A staff login token, stored hashed (sha256 of the token); the token itself is shown once."""
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
