@@ -7,6 +7,7 @@ Only tantivy exists so far; an OpenSearch adapter joins by adding its name to BA
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,16 +19,19 @@ from .records import records
 BACKENDS = ["tantivy"]
 
 
+def open_test_backend(name: str, path: Path) -> SearchBackend:
+    if name == "tantivy":
+        return TantivyBackend(path / "index")
+    raise AssertionError(name)  # pragma: no cover - future adapters
+
+
 @pytest.fixture(params=BACKENDS)
 def make_backend(request, tmp_path) -> Iterator[Callable[[], SearchBackend]]:
     """Returns a factory: each call opens another backend instance on the same (initially empty) store."""
     opened: list[SearchBackend] = []
 
     def factory() -> SearchBackend:
-        if request.param == "tantivy":
-            backend = TantivyBackend(tmp_path / "index")
-        else:  # pragma: no cover - future adapters
-            raise AssertionError(request.param)
+        backend = open_test_backend(request.param, tmp_path)
         opened.append(backend)
         return backend
 
@@ -42,7 +46,16 @@ def empty_backend(make_backend) -> SearchBackend:
 
 
 @pytest.fixture
-def backend(empty_backend) -> SearchBackend:
-    """A backend holding the 30 fixture records."""
+def writable(empty_backend) -> SearchBackend:
+    """A fresh backend holding the 30 fixture records, for tests that write."""
     assert empty_backend.upsert(records()) == 30
     return empty_backend
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request, tmp_path_factory) -> Iterator[SearchBackend]:
+    """One backend per module holding the 30 fixture records: read-only tests share it."""
+    shared = open_test_backend(request.param, tmp_path_factory.mktemp(f"search-{request.param}"))
+    assert shared.upsert(records()) == 30
+    yield shared
+    shared.close()

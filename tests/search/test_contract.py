@@ -364,53 +364,53 @@ def test_paging(backend):
 # --------------------------------------------------------------------------- writes
 
 
-def test_upsert_replaces_by_id(backend):
+def test_upsert_replaces_by_id(writable):
     changed = records()[1]
     changed["title"] = "Truyện Kiều (tái bản)"
     changed["libraries"] = [HUE]
-    assert backend.upsert([changed]) == 1
-    assert backend.count() == 30
-    assert ids(run(backend, "tái bản")) == ["u-002"]
-    assert run(backend, "title:kiều").hits[0].title == "Truyện Kiều (tái bản)"
-    assert facet(run(backend, "title:kiều"), "library") == {HUE: 1}
-    assert backend.upsert([changed, changed]) == 2  # the same id twice in one batch: still one document
-    assert backend.count() == 30
-    assert ids(run(backend, "title:kiều")) == ["u-002"]
+    assert writable.upsert([changed]) == 1
+    assert writable.count() == 30
+    assert ids(run(writable, "tái bản")) == ["u-002"]
+    assert run(writable, "title:kiều").hits[0].title == "Truyện Kiều (tái bản)"
+    assert facet(run(writable, "title:kiều"), "library") == {HUE: 1}
+    assert writable.upsert([changed, changed]) == 2  # the same id twice in one batch: still one document
+    assert writable.count() == 30
+    assert ids(run(writable, "title:kiều")) == ["u-002"]
 
 
-def test_upsert_is_visible_on_return_and_new_records_are_added(backend):
+def test_upsert_is_visible_on_return_and_new_records_are_added(writable):
     new = records()[0]
     new.update(id="u-100", title="Nghệ An xưa và nay", year=2022)
-    backend.upsert([new])
-    assert backend.count() == 31
-    assert "u-100" in ids(run(backend, "nghe an xua"))
-    assert backend.upsert([]) == 0
+    writable.upsert([new])
+    assert writable.count() == 31
+    assert "u-100" in ids(run(writable, "nghe an xua"))
+    assert writable.upsert([]) == 0
 
 
-def test_delete(backend):
-    backend.delete(["u-002", "no-such-id"])
-    assert backend.count() == 29
-    assert ids(run(backend, "kiều")) == ["u-010"]
-    backend.delete([])
-    assert backend.count() == 29
+def test_delete(writable):
+    writable.delete(["u-002", "no-such-id"])
+    assert writable.count() == 29
+    assert ids(run(writable, "kiều")) == ["u-010"]
+    writable.delete([])
+    assert writable.count() == 29
 
 
-def test_rebuild_replaces_everything(backend):
+def test_rebuild_replaces_everything(writable):
     subset = records()[:5]
-    assert backend.rebuild(subset) == 5
-    assert backend.count() == 5
-    assert set(ids(run(backend))) == {r["id"] for r in subset}
-    assert run(backend, "kiều").total == 1
-    backend.upsert([records()[5]])  # writes go to the new index
-    assert backend.count() == 6
+    assert writable.rebuild(subset) == 5
+    assert writable.count() == 5
+    assert set(ids(run(writable))) == {r["id"] for r in subset}
+    assert run(writable, "kiều").total == 1
+    writable.upsert([records()[5]])  # writes go to the new index
+    assert writable.count() == 6
 
 
-def test_searches_while_writing(backend):
+def test_searches_while_writing(writable):
     errors: list[BaseException] = []
 
     def reader(i: int) -> int:
         try:
-            return run(backend, ["kiều", "hoa", "nghe an", ""][i % 4], filters={"language": ["vie"]}).total
+            return run(writable, ["kiều", "hoa", "nghe an", ""][i % 4], filters={"language": ["vie"]}).total
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
             raise
@@ -420,8 +420,8 @@ def test_searches_while_writing(backend):
         for n in range(10):
             extra = records()[n]
             extra["id"] = f"u-2{n:02d}"
-            backend.upsert([extra])
+            writable.upsert([extra])
         for f in futures:
             f.result()
     assert errors == []
-    assert backend.count() == 40
+    assert writable.count() == 40
