@@ -8,10 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from unioncat.api.endpoints import router as api_router
+from unioncat.staff.endpoints import router as staff_router
+from unioncat.web.endpoints import router as web_router
+from unioncat.web.templating import STATIC_DIR
 from unioncat.db import Cluster, SourceRecord, create_engine, make_sessionmaker
 from unioncat.errors import UnioncatError
 from unioncat.search import open_backend
@@ -70,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _error(exc.status_code, name, str(exc.detail))
 
     app.include_router(api_router)
+    app.include_router(web_router)
+    app.include_router(staff_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz")
     async def healthz():

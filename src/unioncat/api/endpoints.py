@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from unioncat import libraries as library_service
 from unioncat.errors import BadRequest, Unauthorized
@@ -17,7 +17,7 @@ from unioncat.search.backend import SearchQuery
 
 router = APIRouter(prefix="/api/v1")
 
-RECORD_FORMATS = ("json",)
+RECORD_FORMATS = ("json", "marcxml", "marc", "ris", "bibtex")  # unioncat.interop.exports.FORMATS
 
 
 def search_query_from(
@@ -59,10 +59,18 @@ async def record(request: Request, record_id: str, format: str = "json"):  # noq
         raise BadRequest(f"unsupported format {format!r}; supported: {', '.join(RECORD_FORMATS)}")
     async with request.app.state.sessions() as session:
         try:
-            return await get_union_record(session, record_id)
+            data = await get_union_record(session, record_id)
         except Moved as moved:
             url = request.url.replace(path=f"/api/v1/records/{moved.target}")
             return RedirectResponse(str(url), status_code=301)
+        if format == "json" and "download" not in request.query_params:
+            return data
+        from unioncat.web.service import export_record  # exports read the base member's raw MARC
+
+        permalink = str(request.url.replace(path=f"/records/{data['id']}", query=""))
+        body, media_type, filename = await export_record(session, data, format, permalink)
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/libraries")
