@@ -140,14 +140,24 @@ def _tone_pairs() -> dict[str, str]:
 
 
 _TONE_PAIRS = _tone_pairs()
-# An open syllable only ("hòa", "khỏe", "thủy"), never after "q" ("quý" is the same in both styles).
-_TONE_RE = re.compile("(?<![qQ])(" + "|".join(map(re.escape, _TONE_PAIRS)) + r")(?!\w)")
-_IY_TO_I = [(re.compile(r"\b([Kk])ỹ\b"), r"\1ĩ"), (re.compile(r"(?<=\s)lý\b"), "lí"), (re.compile(r"\bmỹ\b"), "mĩ")]
-_IY_TO_Y = [(re.compile(r"(?<=\s)lí\b"), "lý"), (re.compile(r"\b([Kk])ĩ\b"), r"\1ỹ")]
+# An open syllable only ("hòa", "khỏe", "thủy"), never after "q" (checked in _move_tone).
+_TONE_RE = re.compile("[" + "".join(sorted({k[0] for k in _TONE_PAIRS})) + r"][aeyAEY](?!\w)")
+# i/y after a consonant: "kỹ thuật"/"kĩ thuật", "địa lý"/"địa lí". A Vietnamese syllable ends with its
+# vowel here, so plain replacement is safe; capitals (the family name "Lý", "Mỹ") are left alone.
+_IY_TO_I = [("kỹ", "kĩ"), ("Kỹ", "Kĩ"), (" lý", " lí"), (" mỹ", " mĩ")]
+_IY_TO_Y = [(" lí", " lý"), ("kĩ", "kỹ"), ("Kĩ", "Kỹ")]
 
 
 def _modern_tones(text: str) -> str:
-    return _TONE_RE.sub(lambda m: _TONE_PAIRS[m.group(1)], text)
+    return _TONE_RE.sub(_move_tone, text)
+
+
+def _move_tone(match: re.Match) -> str:
+    pair = match.group()
+    start = match.start()
+    if start and match.string[start - 1] in "qQ":  # "quý" is the same in both styles
+        return pair
+    return _TONE_PAIRS.get(pair, pair)
 
 
 def _pick(rng: random.Random, seq):
@@ -167,7 +177,7 @@ def _randrange(rng: random.Random, a: int, b: int | None = None) -> int:
 
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return text.encode("ascii", "ignore").decode()
 
 
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
@@ -795,8 +805,8 @@ def _statement(people: list[tuple[_Person, str]]) -> str:
 _BREADTH = 4.5
 
 
-def _build_pool(records_per_library: int, regions: Sequence[str], seed: int) -> list[_Manif]:
-    rng = random.Random(f"unioncat-demo-pool:{seed}:{records_per_library}:{','.join(sorted(set(regions)))}")
+def _build_pool(records_per_library: int, regions: Sequence[str], seed: int, libraries: int = 7) -> list[_Manif]:
+    rng = random.Random(f"unioncat-demo-pool:{seed}:{records_per_library}:{libraries}:{','.join(sorted(set(regions)))}")
     r = records_per_library
     scale = max(0.0, math.log2(r / 2500)) if r > 2500 else 0.0
     b = _PoolBuilder(rng)
@@ -808,7 +818,9 @@ def _build_pool(records_per_library: int, regions: Sequence[str], seed: int) -> 
     b.sets()
     b.reference(scale)
     b.serials()
-    n = r * _BREADTH  # the national pool grows with the catalogues so that overlap stays realistic
+    # The national pool grows with the catalogues and with the number of libraries, so that the share
+    # of records held elsewhere stays near one half whatever the size.
+    n = r * _BREADTH * min(2.0, max(0.3, libraries / 7))
     b.history(int(0.05 * n))
     b.literature_generated(int(0.55 * n))
     b.children_generated(int(0.22 * n))
@@ -1034,12 +1046,8 @@ class _Writer:
         for code, value in subfields:
             if not value:
                 continue
-            if value.isascii():
-                length += 2 + len(value)
-                if "&" in value or "<" in value or ">" in value:
-                    value = value.translate(_XML_ESCAPES)
-            else:
-                length += 2 + len(value.encode())
+            length += 2 + (len(value) if value.isascii() else len(value.encode()))
+            if "&" in value or "<" in value or ">" in value:
                 value = value.translate(_XML_ESCAPES)
             body.append(f'<subfield code="{code}">{value}</subfield>')
         if not body:
@@ -1048,11 +1056,22 @@ class _Writer:
         self.count += 1
         self.data_length += length
 
-    def finish(self, leader_template: str) -> bytes:
+    def finish(self, leader_template: str, transform=None) -> bytes:
+        """The record; ``transform`` rewrites all of its text at once (tone placement, NFD …).
+
+        Markup is ASCII and unchanged by such transforms, so the ISO 2709 length grows by exactly
+        the number of bytes the transform adds.
+        """
+        body = "".join(self.parts)
+        extra = 0
+        if transform is not None:
+            before = len(body.encode())
+            body = transform(body)
+            extra = len(body.encode()) - before
         base = 24 + 12 * self.count + 1
-        total = base + self.data_length + 1
+        total = base + self.data_length + extra + 1
         leader = f"{total:05d}{leader_template[5:12]}{base:05d}{leader_template[17:]}"
-        return (f'<record xmlns="{MARC_NS}"><leader>{leader}</leader>' + "".join(self.parts) + "</record>").encode()
+        return (f'<record xmlns="{MARC_NS}"><leader>{leader}</leader>' + body + "</record>").encode()
 
 
 def _iso(moment: datetime) -> str:
@@ -1145,8 +1164,8 @@ class _LibraryRenderer:
             if modern:
                 value = _modern_tones(value)
             if iy:
-                for rx, repl in pattern:
-                    value = rx.sub(repl, value)
+                for old, new in pattern:
+                    value = value.replace(old, new)
             if nfd:
                 value = unicodedata.normalize("NFD", value)
             return value
@@ -1185,13 +1204,15 @@ class _LibraryRenderer:
         rng, s = self.rng, self.s
         isbd = rng.random() < s.isbd
         nfd = rng.random() < s.nfd and not tcvn3
-        modern = rng.random() < s.modern_tones
+        modern = rng.random() < s.modern_tones and not tcvn3
         iy = bool(s.iy) and rng.random() < s.iy_rate
         inverted = rng.random() < s.inverted_names
         caps = rng.random() < s.caps
         sparse = rng.random() < s.sparse and not m.serial
         rda = bool(s.rda_from) and created.year >= s.rda_from
-        tx = self.text_filter(nfd, modern, iy)
+        # Tone placement, i/y spelling and NFD apply to the whole record at the end (Writer.finish).
+        transform = self.text_filter(nfd, modern, iy)
+        tx = _identity
         year = m.year
         w = _Writer()
 
@@ -1305,7 +1326,7 @@ class _LibraryRenderer:
             if caps and code in "anpb":
                 value = value.upper()
             if tcvn3:
-                value = tcvn3_mojibake(_modern_tones(value) if modern else value)
+                value = tcvn3_mojibake(value)
             converted.append((code, value))
         w.data("245", "0" if main == "title" else "1", nonfiling, converted)
 
@@ -1401,7 +1422,7 @@ class _LibraryRenderer:
         level = "7" if sparse else " "
         desc = "i" if rda else ("a" if isbd else "c")
         leader = leader[:17] + level + desc + leader[19:]
-        return w.finish(leader)
+        return w.finish(leader, None if transform is _identity else transform)
 
     def price(self, m: _Manif) -> str:
         if not m.price:
@@ -1455,7 +1476,7 @@ def generate_catalogues(records_per_library: int = 2500, seed: int = 2025, libra
     if records_per_library < 1:
         raise ValueError("records_per_library must be at least 1")
     libs = _libs_from(demo_libraries() if libraries is None else libraries)
-    pool = _build_pool(records_per_library, [lib.region for lib in libs if lib.region], seed)
+    pool = _build_pool(records_per_library, [lib.region for lib in libs if lib.region], seed, len(libs))
     result: dict[str, list[DemoRecord]] = {}
     for lib in libs:
         rng = random.Random(f"unioncat-demo-library:{seed}:{records_per_library}:{lib.code}")
