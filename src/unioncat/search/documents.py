@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from unioncat.normalize.identifiers import isbn13, isbn_candidate
@@ -37,6 +38,11 @@ def nfc(text: str) -> str:
 def accented(text: str) -> str:
     """The accented search form: NFC with one tone placement ("hòa" and "hoà" agree), case kept."""
     return normalize_tone(nfc(text))
+
+
+# Authors, subjects, publishers and series repeat across records: cache their forms (titles mostly don't).
+_accented_cached = lru_cache(maxsize=65_536)(accented)
+_fold_cached = lru_cache(maxsize=65_536)(fold)
 
 
 def normalize_isbn(value: str) -> str | None:
@@ -79,44 +85,44 @@ def _year(value: Any) -> int | None:
     return year if -9999 <= year <= 9999 else None
 
 
+def _fast_isbn13(value: str) -> str | None:
+    """The common case without isbnlib: already 13 digits with a correct check digit."""
+    if len(value) == 13 and value.isdigit() and value[:3] in ("978", "979"):
+        total = sum(int(d) * (3 if k % 2 else 1) for k, d in enumerate(value[:12]))
+        if (10 - total % 10) % 10 == int(value[12]):
+            return value
+    return None
+
+
 def _isbns(values: Any) -> list[str]:
     out: list[str] = []
     for value in _texts(values):
-        isbn = isbn13(value) or isbn_candidate(value)  # an invalid ISBN stays findable as typed
+        # valid ones as ISBN-13; an invalid one stays findable as its digits
+        isbn = _fast_isbn13(value) or isbn13(value) or isbn_candidate(value)
         if isbn and isbn not in out:
             out.append(isbn)
     return out
-
-
-def _nfc_deep(value: Any) -> Any:
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, dict):
-        return {nfc(str(k)): _nfc_deep(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_nfc_deep(v) for v in value]
-    return value
 
 
 def to_document(union_record: dict) -> dict:
     """Prepare engine fields from a union record.
 
     Returns a dict with: id; title (title and subtitle), authors, subjects, publisher, series as lists of NFC
-    strings in one tone placement, each with a `<field>_folded` twin (`unioncat.normalize.vietnamese.fold`); isbns (ISBN-13 where valid); facet fields library, province,
-    language, format, subject (lists of raw NFC values); year (int or None); title_sort (folded title);
+    strings in one tone placement, each with a `<field>_folded` twin (`unioncat.normalize.vietnamese.fold`);
+    isbns (ISBN-13 where valid); facet fields library, province, language, format, subject (lists of raw NFC
+    values); year (int or None); title_sort (folded title);
     holdings_count; stored (JSON of the whole NFC record, enough to render a hit without the database).
     """
-    if "id" not in union_record or union_record["id"] in (None, ""):
+    if union_record.get("id") in (None, ""):
         raise ValueError("a union record needs an id")
-    record = _nfc_deep(dict(union_record))
-    record["id"] = str(record["id"])
+    record = union_record
+    doc_id = nfc(str(record["id"]))
     year = _year(record.get("year"))
-    record["year"] = year
 
     title = _text(record.get("title")) or ""
     subtitle = _text(record.get("subtitle"))
     doc: dict[str, Any] = {
-        "id": record["id"],
+        "id": doc_id,
         "title": [t for t in (title, subtitle) if t],
         "authors": _texts(record.get("authors")),
         "subjects": _texts(record.get("subjects")),
@@ -124,8 +130,12 @@ def to_document(union_record: dict) -> dict:
         "series": _texts(record.get("series")),
     }
     for field in TEXT_FIELDS:
-        doc[f"{field}_folded"] = [fold(v) for v in doc[field]]
-        doc[field] = [accented(v) for v in doc[field]]
+        if field == "title":
+            doc["title_folded"] = [fold(v) for v in doc["title"]]
+            doc["title"] = [accented(v) for v in doc["title"]]
+        else:
+            doc[f"{field}_folded"] = [_fold_cached(v) for v in doc[field]]
+            doc[field] = [_accented_cached(v) for v in doc[field]]
     doc["isbns"] = _isbns(record.get("isbns"))
     doc["library"] = _texts(record.get("libraries"))
     doc["province"] = _texts(record.get("provinces"))
@@ -133,10 +143,12 @@ def to_document(union_record: dict) -> dict:
     doc["format"] = _texts(record.get("format"))
     doc["subject"] = list(doc["subjects"])
     doc["year"] = year
-    doc["title_sort"] = " ".join(fold(title).split())
+    doc["title_sort"] = " ".join(doc["title_folded"][0].split()) if title else ""
     try:
         doc["holdings_count"] = int(record.get("holdings_count") or 0)
     except (TypeError, ValueError):
         doc["holdings_count"] = 0
-    doc["stored"] = json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":"))
+    stored = json.dumps({**record, "id": doc_id, "year": year}, ensure_ascii=False, default=str, separators=(",", ":"))
+    # NFC of the whole JSON text equals the JSON of NFC values: no JSON punctuation composes with a mark.
+    doc["stored"] = stored if unicodedata.is_normalized("NFC", stored) else nfc(stored)
     return doc
