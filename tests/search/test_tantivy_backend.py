@@ -190,3 +190,32 @@ def test_open_backend_chooses_tantivy_without_opensearch_url(tmp_path):
     backend.close()
     with pytest.raises(NotImplementedError, match="OpenSearch"):
         open_backend(Settings(data_dir=tmp_path, opensearch_url="http://127.0.0.1:9200"))
+
+
+def test_first_use_from_several_threads_does_not_deadlock(index_dir):
+    backend = TantivyBackend(index_dir)
+    errors: list[BaseException] = []
+
+    def search():
+        try:
+            for _ in range(20):
+                backend.search(SearchQuery(q="kiều"))
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    def write():
+        try:
+            backend.upsert(records())
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write)] + [threading.Thread(target=search) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "deadlock"
+    assert errors == []
+    assert generations(index_dir) == [current(index_dir)]
+    assert backend.count() == 30
+    backend.close()

@@ -264,31 +264,42 @@ class TantivyBackend:
                 os.close(dir_fd)
 
     def _current(self) -> _Generation:
-        """The live generation, reopened when the CURRENT pointer changed (rebuild by another process)."""
+        """The live generation, reopened when the CURRENT pointer changed (rebuild by another process).
+
+        Lock order everywhere: _write_lock -> process lock -> _state_lock.
+        """
         if self._closed:
             raise SearchUnavailable("the search backend is closed")
-        stamp = self._stamp()
         gen = self._gen
-        if gen is not None and stamp == self._pointer_stamp:
+        if gen is not None and self._stamp() == self._pointer_stamp:
             return gen
+        if self._stamp() is None:
+            with self._process_lock():
+                if self._stamp() is None:  # nobody created it meanwhile: start with an empty index
+                    created = self._create_generation()
+                    self._write_pointer(created.name)
         with self._state_lock:
-            stamp = self._stamp()
-            if self._gen is not None and stamp == self._pointer_stamp:
+            for attempt in range(3):
+                stamp = self._stamp()
+                if self._gen is not None and stamp == self._pointer_stamp:
+                    return self._gen
+                try:
+                    name = self._pointer.read_text().strip()
+                except OSError as exc:
+                    raise SearchUnavailable(f"cannot read {self._pointer}: {exc}") from exc
+                if self._gen is not None and self._gen.name == name:
+                    self._pointer_stamp = stamp
+                    return self._gen
+                try:
+                    self._gen = self._open_generation(name)
+                except SearchUnavailable:
+                    # Another process may have switched and removed this generation just now: read again.
+                    if attempt == 2 or self._stamp() == stamp:
+                        raise
+                    continue
+                self._pointer_stamp = stamp
                 return self._gen
-            if stamp is None:
-                with self._process_lock():
-                    if self._stamp() is None:  # nobody created it meanwhile: start with an empty index
-                        created = self._create_generation()
-                        self._write_pointer(created.name)
-                    stamp = self._stamp()
-            try:
-                name = self._pointer.read_text().strip()
-            except OSError as exc:
-                raise SearchUnavailable(f"cannot read {self._pointer}: {exc}") from exc
-            if self._gen is None or self._gen.name != name:
-                self._gen = self._open_generation(name)
-            self._pointer_stamp = stamp
-            return self._gen
+            raise SearchUnavailable("the search index keeps changing; try again")  # pragma: no cover
 
     # ------------------------------------------------------------------ writing
 
