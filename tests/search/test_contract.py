@@ -237,6 +237,8 @@ def test_hostile_queries_give_sensible_results(backend):
     assert run(backend, "-").total == 30
     assert run(backend, "title:").total == 30
     assert run(backend, "(((").total == 30
+    assert ids(run(backend, "title:Kiều^5")) == ["u-002"]
+    assert ids(run(backend, "kiều~2")) == ["u-002", "u-010"]
 
 
 # --------------------------------------------------------------------------- filters and facets

@@ -128,4 +128,4 @@ def test_nfc():
 
 
 def test_edge_punctuation_is_stripped_inner_kept():
-    assert words("(Kiều) kách-mệnh* title:Kiều^5") == [["Kiều"], ["kách-mệnh"], ["Kiều^5"]]
+    assert words("(Kiều) kách-mệnh* title:Kiều^5 kiều~2") == [["Kiều"], ["kách-mệnh"], ["Kiều"], ["kiều"]]

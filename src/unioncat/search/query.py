@@ -50,6 +50,7 @@ _FIELD_PREFIX = re.compile(r"^([A-Za-z]+):(.*)$", re.DOTALL)
 _ISBN_LIKE = re.compile(r"^(?:isbn)?[0-9][0-9\-‐‑–]{8,16}[0-9Xx]$", re.IGNORECASE)
 _EDGE_PUNCT = "*?~^()[]{}:;,\\/!+|&<>='`"
 _SIGNS = "+-!"
+_LUCENE_SUFFIX = re.compile(r"[~^][0-9.]*$")
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,10 @@ def parse_query(raw: str | None) -> ParsedQuery:
         negate = negate or pending_negate
         join_or = pending_or
         pending_field, pending_negate, pending_or = None, False, False
-        term_text = " ".join(term_text.split()) if phrase else term_text.strip(_EDGE_PUNCT + _SIGNS + '"')
+        if phrase:
+            term_text = " ".join(term_text.split())
+        else:  # "kiều~2", "Kiều^5": Lucene fuzzy/boost suffixes mean nothing here
+            term_text = _LUCENE_SUFFIX.sub("", term_text).strip(_EDGE_PUNCT + _SIGNS + '"')
         if not term_text or not _has_alnum(term_text) or count >= MAX_TERMS:
             return
         isbn = None if phrase else _isbn_for(term_text, field_name)
