@@ -1,0 +1,237 @@
+"""What the staff pages show. Each function returns one plain dict; the HTML page and its `.json` twin are both
+rendered from that same dict (style.md §4 convention 10)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from unioncat import libraries as library_service
+from unioncat.db import (
+    Cluster,
+    ClusterMember,
+    HarvestError,
+    Library,
+    MatchOverride,
+    NormalizedRecord,
+    SourceRecord,
+)
+from unioncat.errors import NotFound, RecordNotFound
+from unioncat.records import Moved
+from unioncat.scheduler import next_run
+
+RAW_PREVIEW = 4000  # characters of a quarantined record's payload shown inline
+PAGE = 50
+
+
+def _raw_text(raw: bytes | None, limit: int | None = RAW_PREVIEW) -> str:
+    if not raw:
+        return ""
+    text = raw[: limit * 4 if limit else None].decode("utf-8", errors="replace")
+    return text[:limit] if limit else text
+
+
+async def dashboard(session: AsyncSession, now: datetime | None = None) -> dict:
+    now = now or datetime.now(timezone.utc)
+    members = await library_service.library_status(session)
+    schedules = dict((await session.execute(select(Library.code, Library.schedule))).all())
+    last_run_ids = [m["last_run"]["id"] for m in members if m.get("last_run")]
+    errors = dict((await session.execute(
+        select(HarvestError.run_id, func.count()).where(HarvestError.run_id.in_(last_run_ids or [-1]))
+        .group_by(HarvestError.run_id)
+    )).all())
+    held = dict((await session.execute(
+        select(Library.code, func.count(func.distinct(ClusterMember.cluster_id)))
+        .join(SourceRecord, SourceRecord.library_id == Library.id)
+        .join(ClusterMember, ClusterMember.source_record_id == SourceRecord.id)
+        .group_by(Library.code)
+    )).all())
+    union_records = (await session.execute(
+        select(func.count()).select_from(Cluster).where(Cluster.status == "active"))).scalar_one()
+    for m in members:
+        run = m.get("last_run")
+        m["union_records"] = held.get(m["code"], 0)
+        m["last_run_errors"] = (errors.get(run["id"], 0) + (run.get("records_failed") or 0)) if run else 0
+        m["schedule"] = schedules.get(m["code"])
+        m["next_run"] = next_run(schedules.get(m["code"]), now).isoformat() if m.get("enabled", True) else None
+    return {
+        "generated_at": now.isoformat(),
+        "union_records": union_records,
+        "source_records": sum(m["records"] for m in members),
+        "quarantined": sum(m["quarantined"] for m in members),
+        "libraries": members,
+    }
+
+
+async def library_page(session: AsyncSession, code: str, page: int = 1) -> dict:
+    lib = await library_service.get_library(session, code)
+    status = next(s for s in await library_service.library_status(session) if s["code"] == code)
+    status["schedule"] = lib.schedule
+    status["next_run"] = next_run(lib.schedule, datetime.now(timezone.utc)).isoformat() if lib.enabled else None
+    history = await library_service.harvest_history(session, code, 50)
+    total_quarantined = (await session.execute(
+        select(func.count()).select_from(SourceRecord)
+        .where(SourceRecord.library_id == lib.id, SourceRecord.status == "quarantined"))).scalar_one()
+    rows = (await session.execute(
+        select(SourceRecord.id, SourceRecord.identifier, SourceRecord.datestamp, SourceRecord.error,
+               SourceRecord.raw, SourceRecord.raw_format, SourceRecord.updated_at)
+        .where(SourceRecord.library_id == lib.id, SourceRecord.status == "quarantined")
+        .order_by(SourceRecord.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
+    )).all()
+    quarantined = [
+        {"id": r.id, "identifier": r.identifier, "datestamp": r.datestamp, "error": r.error,
+         "raw_format": r.raw_format, "raw_preview": _raw_text(r.raw), "raw_bytes": len(r.raw or b""),
+         "updated_at": r.updated_at.isoformat() if r.updated_at else None}
+        for r in rows
+    ]
+    errors = (await session.execute(
+        select(HarvestError).where(HarvestError.library_id == lib.id).order_by(HarvestError.id.desc()).limit(PAGE)
+    )).scalars().all()
+    harvest_errors = [
+        {"id": e.id, "run_id": e.run_id, "identifier": e.identifier, "stage": e.stage, "message": e.message,
+         "payload_preview": _raw_text(e.payload), "payload_bytes": len(e.payload or b""),
+         "created_at": e.created_at.isoformat() if e.created_at else None}
+        for e in errors
+    ]
+    return {
+        "library": status, "harvests": history, "quarantined_total": total_quarantined, "page": page,
+        "page_size": PAGE, "quarantined": quarantined, "harvest_errors": harvest_errors,
+    }
+
+
+async def raw_payload(session: AsyncSession, code: str, kind: str, item_id: int) -> tuple[bytes, str]:
+    """(raw bytes, raw format) of one of a library's source records ("record") or harvest errors ("error")."""
+    lib = await library_service.get_library(session, code)
+    if kind == "record":
+        row = (await session.execute(select(SourceRecord.raw, SourceRecord.raw_format).where(
+            SourceRecord.id == item_id, SourceRecord.library_id == lib.id))).first()
+    else:
+        row = (await session.execute(select(HarvestError.payload, HarvestError.stage).where(
+            HarvestError.id == item_id, HarvestError.library_id == lib.id))).first()
+    if row is None or row[0] is None:
+        raise NotFound(f"no stored payload {kind} {item_id} for library {code!r}")
+    return row[0], row[1]
+
+
+async def cluster_page(session: AsyncSession, cluster_id: str) -> dict:
+    """A union record with each member's own description and the evidence that put it there."""
+    cluster = await session.get(Cluster, cluster_id[:24])
+    if cluster is not None and cluster.status == "absorbed" and cluster.redirect_to:
+        raise Moved(cluster.redirect_to)
+    if cluster is None or cluster.status != "active" or not cluster.data:
+        raise RecordNotFound(f"no active cluster with id {cluster_id!r}")
+    record = cluster.data
+    ids = [m["source_record_id"] for m in record.get("members", [])]
+    normalized = dict((await session.execute(
+        select(NormalizedRecord.source_record_id, NormalizedRecord.data)
+        .where(NormalizedRecord.source_record_id.in_(ids or [-1])))).all())
+    members = []
+    for m in record.get("members", []):
+        data = normalized.get(m["source_record_id"]) or {}
+        members.append(m | {
+            "title": data.get("title"), "part": data.get("part"), "subtitle": data.get("subtitle"),
+            "authors": [p.get("name") for p in data.get("authors", [])], "year": data.get("year"),
+            "edition": data.get("edition"), "publisher": data.get("publisher"), "extent": data.get("extent"),
+            "isbns": data.get("isbns", []), "repairs": data.get("repairs", []),
+        })
+    overrides = (await session.execute(
+        select(MatchOverride).where(
+            MatchOverride.record_a.in_(ids or [-1]) | MatchOverride.record_b.in_(ids or [-1]))
+        .order_by(MatchOverride.id)
+    )).scalars().all()
+    return {
+        "id": record["id"], "status": cluster.status, "member_count": cluster.member_count,
+        "updated_at": cluster.updated_at.isoformat() if cluster.updated_at else None,
+        "record": record, "members": members,
+        "overrides": [
+            {"id": o.id, "kind": o.kind, "record_a": o.record_a, "record_b": o.record_b, "note": o.note,
+             "created_by": o.created_by, "created_at": o.created_at.isoformat() if o.created_at else None}
+            for o in overrides
+        ],
+    }
+
+
+async def statistics(session: AsyncSession) -> dict:
+    """Records per library, overlap between libraries, unique holdings and growth per year."""
+    libs = (await session.execute(select(Library.id, Library.code, Library.name).order_by(Library.code))).all()
+    codes = {i: c for i, c, _ in libs}
+    names = {c: n for _, c, n in libs}
+    source_counts = dict((await session.execute(
+        select(SourceRecord.library_id, func.count()).where(SourceRecord.deleted.is_(False))
+        .group_by(SourceRecord.library_id))).all())
+    pairs = (await session.execute(
+        select(ClusterMember.cluster_id, SourceRecord.library_id)
+        .join(SourceRecord, SourceRecord.id == ClusterMember.source_record_id)
+        .join(Cluster, Cluster.id == ClusterMember.cluster_id)
+        .where(Cluster.status == "active").distinct()
+    )).all()
+    by_cluster: dict[str, set[str]] = defaultdict(set)
+    for cid, lib_id in pairs:
+        by_cluster[cid].add(codes[lib_id])
+    held: Counter[str] = Counter()
+    unique: Counter[str] = Counter()
+    overlap: dict[str, Counter[str]] = {c: Counter() for c in codes.values()}
+    for holders in by_cluster.values():
+        for a in holders:
+            held[a] += 1
+            if len(holders) == 1:
+                unique[a] += 1
+            for b in holders:
+                if b != a:
+                    overlap[a][b] += 1
+    order = [c for _, c, _ in libs]
+    per_library = [
+        {"code": c, "name": names[c], "source_records": source_counts.get(i, 0), "union_records": held[c],
+         "unique": unique[c], "shared": held[c] - unique[c]}
+        for i, c, _ in libs
+    ]
+    matrix = [{"library": a, "held": held[a], **{b: (held[a] if a == b else overlap[a][b]) for b in order}}
+              for a in order]
+    # growth: records first seen and union records created, per calendar year (UTC)
+    seen_years = Counter()
+    for (ts,) in (await session.execute(select(SourceRecord.first_seen_at))).all():
+        if ts is not None:
+            seen_years[ts.year] += 1
+    union_years = Counter()
+    for (ts,) in (await session.execute(select(Cluster.created_at).where(Cluster.status == "active"))).all():
+        if ts is not None:
+            union_years[ts.year] += 1
+    growth, cum_s, cum_u = [], 0, 0
+    for year in sorted(set(seen_years) | set(union_years)):
+        cum_s += seen_years[year]
+        cum_u += union_years[year]
+        growth.append({"year": year, "source_records": seen_years[year], "union_records": union_years[year],
+                       "source_records_total": cum_s, "union_records_total": cum_u})
+    return {
+        "libraries": per_library, "order": order, "overlap": matrix, "growth": growth,
+        "union_records": len(by_cluster), "shared_union_records": sum(1 for h in by_cluster.values() if len(h) > 1),
+    }
+
+
+STAT_TABLES = ("libraries", "overlap", "growth")
+
+
+def statistics_csv(stats: dict, table: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if table == "libraries":
+        cols = ["code", "name", "source_records", "union_records", "unique", "shared"]
+        writer.writerow(cols)
+        writer.writerows([[row[c] for c in cols] for row in stats["libraries"]])
+    elif table == "overlap":
+        writer.writerow(["library", "held", *stats["order"]])
+        writer.writerows([[row["library"], row["held"], *(row[c] for c in stats["order"])]
+                          for row in stats["overlap"]])
+    elif table == "growth":
+        cols = ["year", "source_records", "union_records", "source_records_total", "union_records_total"]
+        writer.writerow(cols)
+        writer.writerows([[row[c] for c in cols] for row in stats["growth"]])
+    else:
+        raise ValueError(table)
+    return out.getvalue()
+
