@@ -275,7 +275,9 @@ async def cluster(request: Request, cluster_id: str):
             return RedirectResponse(f"/staff/clusters/{moved.target}", status_code=301)
         except UnioncatError as exc:
             return _staff_error(request, exc)
-    return _page(request, "staff_cluster.html", {"data": data}, user, payload)
+    moved = request.query_params.get("moved", "")
+    return _page(request, "staff_cluster.html", {"data": data, "moved": moved if moved.isalnum() else ""},
+                 user, payload)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -301,8 +303,12 @@ async def cluster_action(request: Request, cluster_id: str, action: str):
     decision = overrides.Decision(kind, a, b, (form.get("note") or "").strip()[:1000] or None, user)
     async with request.app.state.harvest_lock:  # never re-cluster while a harvest is processing
         result = await overrides.apply(sessions, backend, decision)
-    target = (result["clusters"].get(a) if kind == "always" else None) or cluster_id
-    return RedirectResponse(f"/staff/clusters/{quote(target)}?done={kind}", status_code=303)
+    if kind == "always":
+        return RedirectResponse(f"/staff/clusters/{quote(result['clusters'].get(a) or cluster_id)}?done={kind}",
+                                status_code=303)
+    moved = result["clusters"].get(b if kind == "never" else a) or ""
+    return RedirectResponse(f"/staff/clusters/{quote(cluster_id)}?done={kind}&moved={quote(moved)}",
+                            status_code=303)
 
 
 # ------------------------------------------------------------------------------------------------ statistics

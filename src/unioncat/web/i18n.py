@@ -158,6 +158,7 @@ EN: dict[str, str] = {
     "với": "with",
     "Ghi chú (không bắt buộc)": "Note (optional)",
     "Quyết định của cán bộ": "Staff decisions",
+    "Biểu ghi đã tách": "Record split off",
     "Đã ghi nhận quyết định và xử lý lại.": "Decision recorded and records re-processed.",
     "Mở trang cho bạn đọc": "Open the reader page",
     "Số biểu ghi theo thư viện": "Records per library",
