@@ -4,9 +4,11 @@ Named ``HarvestFailure`` so it does not clash with the ``HarvestError`` table (a
 
     HarvestFailure
      ├── UnknownLibrary          no such library code, or it has no OAI-PMH URL
+     ├── Misconfigured           invalid harvest options, or no usable metadata format offered
      ├── TransportFailure        network error or retryable HTTP status, retries exhausted
-     │    └── HTTPStatusFailure  an HTTP status that is not retried (404, ...) or exhausted retries on one
-     │         └── AccessDenied  401/403: needs manual intervention, never retried
+     │    ├── HTTPStatusFailure  an HTTP status that is not retried (404, ...) or exhausted retries on one
+     │    │    └── AccessDenied  401/403: needs manual intervention, never retried
+     │    └── RedirectRefused    https→http, more than 5 hops, a redirect without Location: never retried
      ├── NotOAIResponse          HTML or other non-OAI body (login page, error page)
      ├── MalformedXML            not well-formed even after the safe repairs (truncated page, bad entity)
      ├── PageTooLarge            body above the configured maximum
@@ -38,8 +40,16 @@ class UnknownLibrary(HarvestFailure):
     pass
 
 
+class Misconfigured(HarvestFailure):
+    pass
+
+
 class TransportFailure(HarvestFailure):
     retryable = True
+
+
+class RedirectRefused(TransportFailure):
+    retryable = False
 
 
 class HTTPStatusFailure(TransportFailure):

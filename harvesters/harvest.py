@@ -15,17 +15,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
-
 from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from harvesters.errors import BadResumptionToken, HarvestFailure, UnknownLibrary
-from harvesters.oai import OAIClient, Page, PageIterator, Repair
+from harvesters.dates import (  # noqa: F401 - re-exported: the public names of the harvest stage
+    DAY,
+    SECONDS,
+    Window,
+    date_windows,
+    from_date_for,
+    has_seconds,
+    normalize_granularity,
+    parse_oai_date,
+    window_in_days,
+)
+from harvesters.errors import (
+    BadResumptionToken,
+    HarvestFailure,
+    MalformedXML,
+    Misconfigured,
+    NotOAIResponse,
+    OAIError,
+    UnknownLibrary,
+)
+from harvesters.oai import DC_NS, MARC_NS, OAIClient, Page, PageIterator, Repair
+from harvesters.options import HarvestOptions, parse_options
 from harvesters.reconcile import ReconcileRefused, reconcile_library
 from harvesters.store import (
     IncomingRecord,
@@ -40,9 +59,6 @@ from unioncat.db.tables import HarvestError, HarvestRun, Library, utcnow
 from unioncat.settings import Settings
 
 log = logging.getLogger(__name__)
-
-SECONDS = "YYYY-MM-DDThh:mm:ssZ"
-DAY = "YYYY-MM-DD"
 
 Sleep = Callable[[float], Awaitable[object]]
 Progress = Callable[[str, int, int | None], object]
@@ -69,6 +85,10 @@ class HarvestRunSummary:
     records_unchanged: int = 0
     records_deleted: int = 0
     records_failed: int = 0
+    records_older: int = 0  # older than the stored version: ignored
+    duplicates: int = 0  # identifiers received more than once in this run
+    metadata_prefix: str | None = None
+    windows: int = 0  # date windows listed (first or full harvests)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     error_type: str | None = None
@@ -86,45 +106,40 @@ class HarvestRunSummary:
         return asdict(self)
 
 
-# --- granularity and windows (pure) -------------------------------------------------------------------
+# --- granularity and windows: harvesters/dates.py (re-exported here) ---------------------------------------
+
+PREFIX_NAMESPACES = {"marc21": MARC_NS, "marcxml": MARC_NS, "marc": MARC_NS, "usmarc": MARC_NS, "oai_dc": DC_NS}
+_LEADER = re.compile(rb"<(?:[\w.-]+:)?leader>([^<]*)<")
 
 
-def normalize_granularity(value: str | None) -> tuple[str, str | None]:
-    """(granularity, warning). Missing, malformed or unknown values fall back to day granularity."""
-    if value and value.strip().upper() == SECONDS.upper():
-        return SECONDS, None if value.strip() == SECONDS else f"granularity {value!r} read as {SECONDS}"
-    if value and value.strip().upper() == DAY:
-        return DAY, None
-    return DAY, f"granularity {value!r} missing or invalid: using {DAY}"
+def choose_metadata_prefix(offered: dict[str, str | None], configured: str,
+                           namespace: str | None = None) -> tuple[str, str | None]:
+    """(prefix, warning): the format is chosen by namespace, not by prefix string (oai-pmh.md item 7, Q27).
+
+    The configured prefix wins when it is offered with the wanted namespace; otherwise any prefix with that
+    namespace; otherwise the configured prefix if offered at all. Raises Misconfigured when none fits.
+    """
+    wanted = namespace or PREFIX_NAMESPACES.get(configured.lower())
+    if configured in offered and (wanted is None or offered[configured] in (None, wanted)):
+        return configured, None
+    if wanted:
+        matches = [p for p, ns in offered.items() if ns == wanted]
+        if matches:
+            return matches[0], (f"metadataPrefix {configured!r} is not offered for {wanted}: "
+                                f"using {matches[0]!r} from ListMetadataFormats")
+    if configured in offered:
+        return configured, None
+    listing = ", ".join(f"{p} ({ns})" for p, ns in offered.items()) or "none"
+    raise Misconfigured(f"no metadata format with namespace {wanted or configured!r} is offered "
+                        f"(ListMetadataFormats: {listing}): library misconfigured")
 
 
-def parse_oai_date(value: str) -> datetime | None:
-    """Lenient: date only, seconds with Z, fractions, offsets, compact 20210311."""
-    text = value.strip()
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            pass
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+def leader05(raw: bytes | None) -> str | None:
+    """Leader/05 (record status) of a MARCXML record, read without parsing."""
+    if not raw:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def from_date_for(watermark: str | None, granularity: str) -> str | None:
-    """The ``from`` of an incremental run: the watermark minus one granularity unit (the overlap)."""
-    if not watermark:
-        return None
-    when = parse_oai_date(watermark)
-    if when is None:
-        return None
-    if granularity == DAY:
-        return (when - timedelta(days=1)).strftime("%Y-%m-%d")
-    return (when - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = _LEADER.search(raw[:4096])
+    return chr(m.group(1)[5]) if m and len(m.group(1)) > 5 else None
 
 
 # --- one library ------------------------------------------------------------------------------------------
@@ -149,6 +164,13 @@ class _Run:
         self.summary = HarvestRunSummary(code=code, status="running", full=full)
         self.library_id: int | None = None
         self.client: OAIClient | None = None
+        self.options = HarvestOptions()
+        self.checkpoint: dict | None = None
+        self.window_base = 0  # records counted before the current window (progress totals)
+        self.notices_seen = 0
+        self.day_fallback = False
+        self.leader05_deleted = 0
+        self.leader05_live: list[str] = []
         self.loop = asyncio.get_running_loop()
 
     def _sync_sleep(self, seconds: float) -> None:
@@ -181,8 +203,17 @@ class _Run:
         library: Library | None = None
         try:
             library = await self.start()
+            self.options, unknown = parse_options(library.options)
+            for warning in unknown:
+                self._warn(warning)
+            o = self.options
+            client_options = dict(force_encoding=o.force_encoding, token_encoding=o.token_encoding, delay=o.delay,
+                                  max_connections=o.max_connections, contact=o.contact,
+                                  tls_ca_bundle=o.tls_ca_bundle, http_method=o.http_method,
+                                  max_page_bytes=o.max_page_bytes)
+            client_options.update(self.client_options)
             self.client = OAIClient.from_settings(library.oai_url, self.settings, sleep=self._sync_sleep,
-                                                  **self.client_options)
+                                                  **client_options)
             await self._harvest(library)
         except HarvestFailure as exc:
             await self._fail(exc)
@@ -213,25 +244,77 @@ class _Run:
             await session.execute(update(Library).where(Library.id == library.id).values(
                 granularity=granularity, deleted_record=deleted_record))
         checkpoint = library.checkpoint or {}
-        resume_token = None
-        if checkpoint.get("token") and (not self.full or checkpoint.get("full")):
-            resume_token = checkpoint["token"]
-            s.from_date = checkpoint.get("from")
-            s.until_date = checkpoint.get("until")
+        self.checkpoint = library.checkpoint
+        resume_token: str | None = None
+        page_no = 0
+        if (checkpoint.get("token") or checkpoint.get("windows") or checkpoint.get("restart")) \
+                and (not self.full or checkpoint.get("full")):
+            resume_token = checkpoint.get("token")
+            page_no = int(checkpoint.get("page", 0)) if resume_token else 0
+            window: Window = (checkpoint.get("from"), checkpoint.get("until"))
+            remaining = [tuple(w) for w in checkpoint.get("windows") or []]
             s.response_date = checkpoint.get("response_date") or info.response_date
+            prefix = checkpoint.get("prefix") or await self._metadata_prefix(library)
             s.resumed = True
-            self._warn(f"resuming run {checkpoint.get('run_id')} at page {checkpoint.get('page', 0) + 1}")
+            self._warn(f"resuming run {checkpoint.get('run_id')} at page {page_no + 1}"
+                       + (f" of the window from {window[0]}" if window[0] else ""))
         else:
-            s.from_date = None if self.full else from_date_for(library.watermark, granularity)
+            prefix = await self._metadata_prefix(library)
+            if self.full or not library.watermark:
+                windows = date_windows(info.earliest_datestamp, info.response_date, granularity,
+                                       self.options.window_days)
+            else:
+                windows = [(from_date_for(library.watermark, granularity, self.options.overlap), None)]
+            window, remaining = windows[0], windows[1:]
             s.response_date = info.response_date
         if not s.response_date:
             raise HarvestFailure("Identify has no responseDate: cannot set a watermark")
+        s.metadata_prefix = prefix
+        s.from_date, s.until_date = window[0], (remaining[-1][1] if remaining else window[1])
         await self._save_run(from_date=s.from_date, until_date=s.until_date, response_date=s.response_date)
 
-        params = dict(metadataPrefix=library.metadata_prefix or "marc21", set=library.set_spec,
-                      **{"from": s.from_date, "until": s.until_date})
-        pages = self.client.list_pages("ListRecords", resume_token=resume_token, **params)
-        page_no = int(checkpoint.get("page", 0)) if resume_token else 0
+        self.day_fallback = False
+        while True:
+            s.windows += 1
+            window, remaining = await self._list_window(library, prefix, window, remaining, resume_token, page_no)
+            if not remaining:
+                break
+            window, remaining = remaining[0], remaining[1:]
+            resume_token, page_no = None, 0
+        if self._should_reconcile(library, deleted_record):
+            await self._reconcile(library, {"metadataPrefix": prefix, "set": library.set_spec})
+        await self._succeed(library)
+
+    async def _metadata_prefix(self, library: Library) -> str:
+        """The prefix to list, chosen from ListMetadataFormats by namespace; stored on the library."""
+        configured = library.metadata_prefix or "marc21"
+        try:
+            offered = await asyncio.to_thread(self.client.list_metadata_formats)
+        except (OAIError, NotOAIResponse, MalformedXML) as exc:
+            self._warn(f"ListMetadataFormats failed ({exc}): using the configured prefix {configured!r}")
+            return configured
+        finally:
+            self._count_requests()
+        prefix, warning = choose_metadata_prefix(offered, configured, self.options.metadata_namespace)
+        if warning:
+            self._warn(warning)
+        if prefix != library.metadata_prefix:
+            async with transaction(self.sessions) as session:
+                await session.execute(update(Library).where(Library.id == library.id).values(metadata_prefix=prefix))
+        return prefix
+
+    async def _list_window(self, library: Library, prefix: str, window: Window, remaining: list,
+                           resume_token: str | None, page_no: int) -> tuple[Window, list]:
+        """List one date window page by page, each page stored with the checkpoint of what comes next.
+
+        Returns the window and the remaining windows, both possibly rewritten at day granularity.
+        """
+        def list_params(w: Window) -> dict:
+            return dict(metadataPrefix=prefix, set=library.set_spec, **{"from": w[0], "until": w[1]})
+
+        pages = self.client.list_pages("ListRecords", resume_token=resume_token,
+                                       max_empty_pages=self.options.max_empty_pages, **list_params(window))
+        self.window_base = self.counters.counts.total + self.counters.counts.failed
         first = True
         pending: asyncio.Future | None = None  # the next page, fetched while this one is stored
         try:
@@ -247,8 +330,24 @@ class _Run:
                         raise
                     self._count_requests()
                     self._warn("checkpointed resumption token rejected (expired?): window restarted by date")
-                    pages = self.client.list_pages("ListRecords", **params)
-                    page_no, first, pending = 0, False, None
+                    pages = self.client.list_pages("ListRecords", max_empty_pages=self.options.max_empty_pages,
+                                                   **list_params(window))
+                    page_no, first, pending, resume_token = 0, False, None, None
+                    continue
+                except OAIError as exc:
+                    # a server that refuses seconds although Identify declares them (Dataverse #11020):
+                    # retry once at day granularity, this window and the ones after it
+                    if not (exc.code == "badArgument" and first and not resume_token and has_seconds(window)
+                            and not self.day_fallback):
+                        raise
+                    self._count_requests()
+                    self.day_fallback = True
+                    window = window_in_days(window)
+                    remaining = [window_in_days(w) for w in remaining]
+                    self._warn(f"badArgument for a dated request ({exc}): retried at day granularity")
+                    pages = self.client.list_pages("ListRecords", max_empty_pages=self.options.max_empty_pages,
+                                                   **list_params(window))
+                    pending = None
                     continue
                 pending = None
                 first = False
@@ -256,16 +355,25 @@ class _Run:
                 page_no += 1
                 if not pages.finished and page.failure is None:
                     pending = asyncio.ensure_future(asyncio.to_thread(pages.next))
-                await self._store(library, page, pages, page_no)
+                if page.token:
+                    checkpoint = self._checkpoint(prefix, window, remaining, page.token, page_no)
+                elif remaining and page.failure is None:
+                    checkpoint = self._checkpoint(prefix, remaining[0], remaining[1:], None, 0)
+                else:
+                    checkpoint = None
+                await self._store(library, page, pages, page_no, checkpoint)
                 if page.failure is not None:
                     raise page.failure
         finally:
             if pending is not None:
                 self.stopped = True  # a prefetch still running: its retries stop at their next wait
                 pending.cancel()
-        if self._should_reconcile(library, deleted_record):
-            await self._reconcile(library, params)
-        await self._succeed(library)
+        return window, remaining
+
+    def _checkpoint(self, prefix: str, window: Window, remaining: list, token: str | None, page_no: int) -> dict:
+        return {"run_id": self.summary.run_id, "full": self.full, "prefix": prefix, "from": window[0],
+                "until": window[1], "token": token, "page": page_no, "windows": [list(w) for w in remaining],
+                "response_date": self.summary.response_date}
 
     def _should_reconcile(self, library: Library, deleted_record: str | None) -> bool:
         if self.reconcile is not None:
@@ -300,7 +408,8 @@ class _Run:
         log.warning("%s: %s", self.code, message)
         self.counters.warnings.append(message)
 
-    async def _store(self, library: Library, page: Page, pages: PageIterator, page_no: int) -> None:
+    async def _store(self, library: Library, page: Page, pages: PageIterator, page_no: int,
+                     checkpoint: dict | None) -> None:
         s = self.summary
         records: list[IncomingRecord] = []
         problems: list[Problem] = []
@@ -308,30 +417,42 @@ class _Run:
             if item.problem:
                 problems.append(Problem(item.problem, item.identifier, "parse", etree.tostring(item.xml)[:100_000]))
                 continue
-            records.append(IncomingRecord(item.identifier, item.datestamp, item.deleted, item.raw, item.raw_format))
+            deleted = item.deleted
+            if not deleted and item.raw_format == "marcxml" and leader05(item.raw) == "d":
+                if self.options.leader05_delete:  # FOLIO and others signal deletions this way (item 45)
+                    deleted = True
+                    self.leader05_deleted += 1
+                else:
+                    self.leader05_live.append(item.identifier)
+            records.append(IncomingRecord(item.identifier, item.datestamp, deleted, item.raw, item.raw_format))
         problems.extend(_repair_problems(page.repairs))
         for warning in page.warnings:
             self._warn(warning)
         for repair in page.repairs:
             self._warn(f"page {page_no}: {repair.describe()}")
+        for notice in self.client.notices[self.notices_seen:]:
+            self._warn(notice)
+        self.notices_seen = len(self.client.notices)
         self.counters.pages += 1
-        checkpoint = None
-        if page.token:
-            checkpoint = {"run_id": s.run_id, "full": self.full, "from": s.from_date, "until": s.until_date,
-                          "token": page.token, "page": page_no, "response_date": s.response_date}
         async with transaction(self.sessions) as session:
             await store_page(session, library_id=library.id, run_id=s.run_id, records=records,
                              checkpoint=checkpoint, counters=self.counters, problems=problems)
+        self.checkpoint = checkpoint
         self._sync_summary()
         if self.on_progress is not None:
-            self.on_progress(self.code, self.counters.counts.total + self.counters.counts.failed,
-                             pages.complete_list_size)
+            done = self.counters.counts.total + self.counters.counts.failed
+            if pages.complete_list_size is not None:
+                total = self.window_base + pages.complete_list_size
+            else:
+                total = done if pages.finished and checkpoint is None else None
+            self.on_progress(self.code, done, total)
 
     def _sync_summary(self) -> None:
         s, c = self.summary, self.counters
         s.pages, s.requests, s.retries = c.pages, c.requests, c.retries
         s.records_new, s.records_updated = c.counts.new, c.counts.updated
         s.records_unchanged, s.records_deleted, s.records_failed = c.counts.unchanged, c.counts.deleted, c.counts.failed
+        s.records_older, s.duplicates = c.counts.older, c.counts.duplicates
         s.warnings = list(c.warnings)
 
     async def _record_repairs(self, repairs: list[Repair]) -> None:
@@ -346,8 +467,23 @@ class _Run:
         async with transaction(self.sessions) as session:
             await session.execute(update(HarvestRun).where(HarvestRun.id == self.summary.run_id).values(**values))
 
+    def _final_warnings(self) -> None:
+        """Per-record oddities, summed up once per run instead of once per record."""
+        c = self.counters.counts
+        if c.older:
+            self._warn(f"{c.older} records older than the stored version ignored (the newer datestamp wins)")
+        if c.duplicates:
+            self._warn(f"{c.duplicates} identifiers received more than once in this run (the newer one kept)")
+        if self.leader05_deleted:
+            self._warn(f"{self.leader05_deleted} records with Leader/05 = 'd' treated as deletions (leader05_delete)")
+        if self.leader05_live:
+            sample = ", ".join(self.leader05_live[:5])
+            self._warn(f"{len(self.leader05_live)} records with Leader/05 = 'd' stored as live records, e.g. "
+                       f"{sample} (set the library option leader05_delete if they are deletions)")
+
     async def _succeed(self, library: Library) -> None:
         s = self.summary
+        self._final_warnings()
         self._sync_summary()
         s.status = "succeeded_with_errors" if s.records_failed or self.alerts else "succeeded"
         async with transaction(self.sessions) as session:
@@ -359,6 +495,9 @@ class _Run:
         s = self.summary
         if self.client is not None:
             self._count_requests()
+            for notice in self.client.notices[self.notices_seen:]:
+                self._warn(notice)
+        self._final_warnings()
         self._sync_summary()
         s.status = "failed"
         s.error = str(exc)
@@ -371,8 +510,10 @@ class _Run:
                                     error=f"{type(exc).__name__}: {exc}")
             session.add(HarvestError(library_id=self.library_id, run_id=s.run_id, stage="harvest",
                                      message=f"{type(exc).__name__}: {exc}", payload=exc.sample))
-            if isinstance(exc, BadResumptionToken):  # the token is dead: the next run restarts by date
-                await session.execute(update(Library).where(Library.id == self.library_id).values(checkpoint=None))
+            if isinstance(exc, BadResumptionToken):  # the token is dead: the next run restarts its window by date
+                current = self.checkpoint
+                restart = dict(current, token=None, page=0, restart=True) if current and "prefix" in current else None
+                await session.execute(update(Library).where(Library.id == self.library_id).values(checkpoint=restart))
 
 
 def _repair_problems(repairs: Iterable[Repair]) -> list[Problem]:

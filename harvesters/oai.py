@@ -24,6 +24,7 @@ import copy
 import gzip
 import logging
 import re
+import ssl
 import time
 import zlib
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from harvesters.errors import (
     NotOAIResponse,
     OAIError,
     PageTooLarge,
+    RedirectRefused,
     TokenLoop,
     TransportFailure,
     oai_error,
@@ -62,6 +64,8 @@ DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 RAW_FORMATS = {MARC_NS: "marcxml", DC_NS: "oai_dc", "http://www.loc.gov/mods/v3": "mods"}
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 DEFAULT_MAX_PAGE_BYTES = 512 * 1024 * 1024
 DEFAULT_MAX_EMPTY_PAGES = 10
 
@@ -69,6 +73,7 @@ DEFAULT_MAX_EMPTY_PAGES = 10
 _NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _HEADER_ID = re.compile(r"<(?:[\w.-]+:)?header\b[^>]*>\s*<(?:[\w.-]+:)?identifier>\s*([^<]*?)\s*<")
 _INNER_XML_DECL = re.compile(rb"(?<!^)<\?xml\s[^>]*\?>")
+_DECLARED_ENCODING = re.compile(rb"^(\s*<\?xml[^>]*?\bencoding\s*=\s*)([\"'])[^\"']*\2")
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S)
 
 SAFE_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
@@ -152,6 +157,15 @@ def repair_xml(data: bytes) -> tuple[bytes, list[Repair]]:
         repairs.append(Repair("invalid-xml-chars", len(bad_chars), _record_ids_at(text, bad_chars), sample))
         text = _NOT_XML_CHAR.sub("", text)
     return text.encode("utf-8", "surrogatepass"), repairs
+
+
+def transcode(body: bytes, encoding: str) -> bytes:
+    """A body known to be in ``encoding`` (whatever it declares) as UTF-8, with its declaration fixed.
+
+    For a library configured ``force_encoding`` (oai-pmh.md item 35): undecodable bytes become U+FFFD.
+    """
+    data = body.decode(encoding, "replace").encode("utf-8")
+    return _DECLARED_ENCODING.sub(rb"\1\2UTF-8\2", data, count=1)
 
 
 class ParsedResponse(OAIResponse):
@@ -437,32 +451,49 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 class OAIClient(Sickle):
     """Sickle on httpx with timeouts, retries, Retry-After, safe parsing and our errors.
 
-    ``sleep`` is called with the seconds to wait between retries (tests inject one that does not wait).
-    ``requests`` and ``retries`` count what was done; ``waits`` lists every wait.
+    ``sleep`` is called with the seconds to wait between retries and for politeness (tests inject one
+    that does not wait). ``requests`` and ``retries`` count what was done; ``waits`` lists every wait;
+    ``notices`` collects what staff should act on without failing the run (permanent redirects).
+
+    Per-library options (harvesters/options.py): ``force_encoding`` transcodes every body before parsing;
+    ``token_encoding="verbatim"`` sends resumption tokens unencoded; ``delay`` is the least time between
+    the end of one response and the next request; ``contact`` goes into ``From:`` and the User-Agent.
+    Redirects are followed by hand: at most 5 hops, never from https to http, 301/308 noted.
     """
 
     def __init__(self, endpoint: str, *, timeout: float = 60.0, connect_timeout: float = 20.0,
                  max_retries: int = 5, max_retry_wait: float = 3600.0, backoff_base: float = 2.0,
                  user_agent: str = "unioncat", sleep: Callable[[float], None] = time.sleep,
                  page_budget: float | None = None, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
-                 http_client: httpx.Client | None = None) -> None:
-        super().__init__(endpoint, iterator=PageIterator, max_retries=max_retries,
+                 http_client: httpx.Client | None = None, force_encoding: str | None = None,
+                 token_encoding: str = "standard", delay: float = 0.0, max_connections: int = 2,
+                 contact: str | None = None, tls_ca_bundle: str | None = None, http_method: str = "GET") -> None:
+        super().__init__(endpoint, http_method=http_method, iterator=PageIterator, max_retries=max_retries,
                          retry_status_codes=sorted(RETRY_STATUSES), class_mapping=CLASS_MAPPING)
         self.max_retry_wait = max_retry_wait
         self.backoff_base = backoff_base
         self.sleep = sleep
         self.page_budget = page_budget if page_budget is not None else max(timeout * 5, 60.0)
         self.max_page_bytes = max_page_bytes
+        self.force_encoding = force_encoding
+        self.token_encoding = token_encoding
+        self.delay = delay
         self.requests = 0
         self.retries = 0
         self.waits: list[float] = []
+        self.notices: list[str] = []
+        self._last_response_end: float | None = None
+        headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
+        if contact:
+            headers["User-Agent"] = f"{user_agent} (+mailto:{contact})"
+            headers["From"] = contact
         self._own_client = http_client is None
         self.http = http_client or httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
-            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
-            follow_redirects=True,
-            max_redirects=5,
-            limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
+            headers=headers,
+            follow_redirects=False,  # followed in _request, under our rules
+            verify=ssl.create_default_context(cafile=tls_ca_bundle) if tls_ca_bundle else True,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
 
     @classmethod
@@ -484,14 +515,47 @@ class OAIClient(Sickle):
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _build(self, method: str, url: str | httpx.URL, kwargs: dict) -> httpx.Request:
+        if method == "POST":
+            return self.http.build_request("POST", url, data=kwargs)
+        if self.token_encoding == "verbatim" and "resumptionToken" in kwargs:
+            # escape hatch for servers that choke on encoded tokens (metha request.go): the token as received
+            base = str(url)
+            query = "&".join(f"{k}={v}" for k, v in kwargs.items())
+            return self.http.build_request("GET", f"{base}{'&' if '?' in base else '?'}{query}")
+        return self.http.build_request("GET", url, params=kwargs)
+
+    def _follow(self, request: httpx.Request, response: httpx.Response, kwargs: dict) -> httpx.Request:
+        """The request a redirect leads to, under the redirect rules (oai-pmh.md item 27, Q19)."""
+        location = response.headers.get("location")
+        if not location:
+            raise RedirectRefused(f"HTTP {response.status_code} redirect without Location", url=str(request.url))
+        target = request.url.join(location)
+        if request.url.scheme == "https" and target.scheme != "https":
+            raise RedirectRefused(f"redirect from https to {target.scheme} refused: {target}", url=str(request.url))
+        if response.status_code in (301, 308):
+            notice = (f"permanent redirect (HTTP {response.status_code}) from {request.url.copy_with(query=None)} "
+                      f"to {target.copy_with(query=None)}: update the library's base URL")
+            if notice not in self.notices:
+                self.notices.append(notice)
+        if target.query:
+            return self.http.build_request("GET", target)
+        return self._build(self.http_method if request.method == "POST" else "GET", target, kwargs)
+
     # Sickle's transport hook: one GET (or POST), streamed under a per-page budget and size cap.
     def _request(self, kwargs: dict) -> tuple[httpx.Response, bytes]:
         deadline = time.monotonic() + self.page_budget
-        if self.http_method == "GET":
-            request = self.http.build_request("GET", self.endpoint, params=kwargs)
-        else:
-            request = self.http.build_request("POST", self.endpoint, data=kwargs)
-        response = self.http.send(request, stream=True)
+        request = self._build(self.http_method, self.endpoint, kwargs)
+        hops = 0
+        while True:
+            response = self.http.send(request, stream=True)
+            if response.status_code not in REDIRECT_STATUSES:
+                break
+            response.close()
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                raise RedirectRefused(f"more than {MAX_REDIRECTS} redirects", url=str(self.endpoint))
+            request = self._follow(request, response, kwargs)
         try:
             chunks: list[bytes] = []
             size = 0
@@ -499,23 +563,35 @@ class OAIClient(Sickle):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > self.max_page_bytes:
-                    raise PageTooLarge(f"page larger than {self.max_page_bytes} bytes", url=str(request.url))
+                    raise PageTooLarge(f"page larger than the configured maximum of {self.max_page_bytes} bytes "
+                                       "(option max_page_bytes)", url=str(request.url))
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("page budget exceeded", request=request)
         finally:
             response.close()
+            self._last_response_end = time.monotonic()
         body = b"".join(chunks)
         if body[:2] == b"\x1f\x8b":  # gzip without Content-Encoding (metha's maybeCompressed)
             try:
                 body = gzip.decompress(body)
             except (OSError, EOFError, zlib.error):
                 pass
+        if self.force_encoding:
+            body = transcode(body, self.force_encoding)
         return response, body
+
+    def _be_polite(self) -> None:
+        if self.delay and self._last_response_end is not None:
+            wait = self.delay - (time.monotonic() - self._last_response_end)
+            if wait > 0:
+                self.waits.append(wait)
+                self.sleep(wait)
 
     def harvest(self, **kwargs) -> ParsedResponse:
         """One OAI request with bounded retries; returns the parsed response or raises HarvestFailure."""
         attempt = 0
         while True:
+            self._be_polite()
             self.requests += 1
             wait: float | None = None
             try:
@@ -538,8 +614,6 @@ class OAIClient(Sickle):
                                                            url=self._url(kwargs))
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 failure = TransportFailure(f"network error: {exc or type(exc).__name__}", url=self._url(kwargs))
-            except httpx.TooManyRedirects as exc:
-                raise TransportFailure(f"too many redirects: {exc}", url=self._url(kwargs)) from exc
             except HarvestFailure as exc:
                 if not exc.retryable:
                     raise
@@ -598,6 +672,19 @@ class OAIClient(Sickle):
             repository_name=_text(el.find(OAI + "repositoryName")),
             repairs=response.repairs,
         )
+
+    def list_metadata_formats(self) -> dict[str, str | None]:
+        """{metadataPrefix: metadataNamespace} offered by the repository (raises HarvestFailure)."""
+        response = self.harvest(verb="ListMetadataFormats")
+        errors = response.errors()
+        if errors:
+            raise oai_error(errors[0][0], errors[0][1], codes=[c for c, _ in errors], url=response.url)
+        formats: dict[str, str | None] = {}
+        for el in response.xml.iterfind(f"{OAI}ListMetadataFormats/{OAI}metadataFormat"):
+            prefix = _text(el.find(OAI + "metadataPrefix"))
+            if prefix:
+                formats[prefix] = _text(el.find(OAI + "metadataNamespace"))
+        return formats
 
     def get_record(self, identifier: str, metadata_prefix: str) -> HarvestedRecord:
         response = self.harvest(verb="GetRecord", identifier=identifier, metadataPrefix=metadata_prefix)

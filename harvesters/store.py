@@ -9,6 +9,10 @@ on SQLite and PostgreSQL alike.
     stored, same hash            -> untouched                                  (records_unchanged)
     deleted header              -> deleted True, status "deleted", raw kept    (records_deleted)
                                    (untouched when already deleted: records_unchanged)
+    datestamp older than stored -> untouched: the newer version wins            (older)
+
+The same identifier twice (in one page, or already written by this run) counts as a duplicate; the
+version with the newer datestamp wins, the later one on a tie (a delete then a re-add leaves the re-add).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from harvesters.dates import is_older
 from unioncat.db.tables import HarvestError, HarvestRun, Library, SourceRecord, utcnow
 
 DELETED_HASH = "deleted"  # content_hash of a tombstone: never equal to a sha256 hex digest
@@ -48,10 +53,11 @@ class PageCounts:
     unchanged: int = 0
     deleted: int = 0
     failed: int = 0
-    duplicates: int = 0  # same identifier more than once in the page (the last one wins)
+    duplicates: int = 0  # same identifier more than once in the page or the run (the newer one wins)
+    older: int = 0  # older than the stored version: ignored
 
     def add(self, other: "PageCounts") -> None:
-        for name in ("new", "updated", "unchanged", "deleted", "failed", "duplicates"):
+        for name in ("new", "updated", "unchanged", "deleted", "failed", "duplicates", "older"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -86,8 +92,11 @@ async def upsert_records(session: AsyncSession, library_id: int, run_id: int | N
     counts = PageCounts()
     latest: dict[str, IncomingRecord] = {}
     for rec in records:
-        if rec.identifier in latest:
+        previous = latest.get(rec.identifier)
+        if previous is not None:
             counts.duplicates += 1
+            if is_older(rec.datestamp, previous.datestamp):
+                continue
         latest[rec.identifier] = rec
     if not latest:
         return counts
@@ -97,9 +106,16 @@ async def upsert_records(session: AsyncSession, library_id: int, run_id: int | N
     for start in range(0, len(ids), SELECT_CHUNK):
         chunk = ids[start:start + SELECT_CHUNK]
         result = await session.execute(
-            select(table.c.identifier, table.c.id, table.c.content_hash, table.c.deleted)
+            select(table.c.identifier, table.c.id, table.c.content_hash, table.c.deleted, table.c.datestamp,
+                   table.c.run_id)
             .where(table.c.library_id == library_id, table.c.identifier.in_(chunk)))
-        for identifier, row_id, hash_, deleted in result:
+        for identifier, row_id, hash_, deleted, datestamp, row_run in result:
+            if run_id is not None and row_run == run_id:
+                counts.duplicates += 1  # already written by this run, from an earlier page
+            if is_older(latest[identifier].datestamp, datestamp):
+                counts.older += 1
+                del latest[identifier]
+                continue
             stored[identifier] = (row_id, hash_, deleted)
     now = utcnow()
     inserts: list[dict] = []

@@ -99,7 +99,8 @@ async def test_identify_with_bad_earliest_datestamp_still_harvests(sessions, set
 async def test_harvest_many_runs_libraries_concurrently_with_progress(sessions, settings, oai_server, fake_sleep):
     codes = ["M1", "M2", "M3"]
     for i, code in enumerate(codes):
-        oai_server.add_repository(code, make_records(100 + 50 * i, prefix=f"oai:{code}:"), page_size=40)
+        repo = oai_server.add_repository(code, make_records(100 + 50 * i, prefix=f"oai:{code}:"), page_size=40)
+        repo.response_date = "2024-02-01T00:00:00Z"  # within a year of the records: one date window
         await add_library(sessions, code, oai_server.base_url(code))
     oai_server.repositories["M2"].add_fault(Fault.http_status(403, verb="ListRecords"))
     progress: list[tuple[str, int, int | None]] = []

@@ -37,12 +37,13 @@ async def test_three_pages_store_every_record_once(sessions, settings, oai_serve
     assert library.checkpoint is None
     assert library.granularity == "YYYY-MM-DDThh:mm:ssZ" and library.deleted_record == "persistent"
     run = await get_run(sessions, summary.run_id)
-    assert (run.status, run.pages, run.records_new, run.requests) == ("succeeded", 3, 250, 4)
-    # Identify, then the first ListRecords (no from: first run), then token-only resumption requests
+    assert (run.status, run.pages, run.records_new, run.requests) == ("succeeded", 3, 250, 5)
+    # Identify, the formats, then the first ListRecords (no from: first run, records within one date window),
+    # then token-only resumption requests
     verbs = [r["verb"] for r in repo.requests]
-    assert verbs == ["Identify", "ListRecords", "ListRecords", "ListRecords"]
-    assert repo.requests[1] == {"verb": "ListRecords", "metadataPrefix": "marc21"}
-    assert set(repo.requests[2]) == {"verb", "resumptionToken"}
+    assert verbs == ["Identify", "ListMetadataFormats", "ListRecords", "ListRecords", "ListRecords"]
+    assert repo.requests[2] == {"verb": "ListRecords", "metadataPrefix": "marc21"}
+    assert set(repo.requests[3]) == {"verb", "resumptionToken"}
     assert fake_sleep.waits == []
 
 
@@ -111,6 +112,7 @@ async def test_day_granularity_sends_dates_only(sessions, settings, oai_server, 
 
 async def test_full_harvest_ignores_the_watermark(sessions, settings, oai_server, fake_sleep):
     repo = oai_server.add_repository("HF", make_records(15), page_size=10)
+    repo.response_date = "2024-02-01T00:00:00Z"  # less than a year after the records: one date window
     await add_library(sessions, "HF", oai_server.base_url("HF"))
     await harvest_library(sessions, settings, "HF", sleep=fake_sleep)
     n = len(repo.requests)

@@ -122,7 +122,8 @@ async def test_bad_resumption_token_fails_the_run_but_keeps_earlier_pages(sessio
     assert len(rows) == 2  # page 1 kept
     library = await get_library(sessions, "BT")
     assert library.watermark is None  # not advanced
-    assert library.checkpoint is None  # the dead token is not resumed: next run restarts by date
+    # the dead token is not resumed: the next run restarts its window by date
+    assert library.checkpoint["token"] is None and library.checkpoint["restart"] is True
     run = await get_run(sessions, summary.run_id)
     assert run.status == "failed" and "badResumptionToken" in run.error and run.pages == 1
 

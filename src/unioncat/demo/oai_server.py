@@ -341,7 +341,7 @@ class Repository:
         earliest = self.earliest_datestamp
         if earliest is None:
             keys = self._sorted_keys()
-            earliest = keys[0][0] if keys else "1970-01-01T00:00:00Z"
+            earliest = keys[0][0] if keys else (self.response_date or utc_now_string())  # empty: nothing before now
             if self.granularity == DAY:
                 earliest = earliest[:10]
         return (
