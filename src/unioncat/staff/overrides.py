@@ -32,6 +32,7 @@ class Decision:
     record_b: int | None
     note: str | None
     created_by: str
+    absorb: str | None = None  # "always": the union record the reader knew for record_b; its id must redirect
 
 
 async def _cluster_of(session: AsyncSession, record_id: int) -> str | None:
@@ -109,18 +110,21 @@ async def _enforce(session: AsyncSession, decision: Decision) -> bool:
         if cb != ca:
             return False
         moving, old = b, ca
-    else:  # always: b's whole cluster joins a's
-        if cb is None or cb == ca:
-            return False
-        await session.execute(
-            update(ClusterMember).where(ClusterMember.cluster_id == cb)
-            .values(cluster_id=ca, rule="override", evidence={"rule": "override", "override": "always",
-                                                               "with": a, "by": decision.created_by}))
-        await session.execute(update(Cluster).where(Cluster.id == cb).values(
-            status="absorbed", redirect_to=ca, data=None, member_count=0, dirty=False, index_dirty=True,
-            updated_at=now))
-        await session.execute(update(Cluster).where(Cluster.id == ca).values(dirty=True))
-        return True
+    else:  # always: b's whole cluster joins a's, and the id readers knew for b redirects to a's
+        moved = False
+        if cb is not None and cb != ca:
+            moved = True
+            await _absorb(session, cb, ca, a, decision.created_by, now)
+        if decision.absorb and decision.absorb not in (ca, cb):
+            old_cluster = await session.get(Cluster, decision.absorb)
+            if old_cluster is not None and old_cluster.status != "absorbed":
+                if await _members(session, decision.absorb):
+                    await _absorb(session, decision.absorb, ca, a, decision.created_by, now)
+                else:
+                    old_cluster.status, old_cluster.redirect_to, old_cluster.data = "absorbed", ca, None
+                    old_cluster.index_dirty, old_cluster.dirty = True, False
+                moved = True
+        return moved
     new = await _fresh_cluster_id(session, moving)
     await session.execute(
         update(ClusterMember).where(ClusterMember.source_record_id == moving)
@@ -128,6 +132,18 @@ async def _enforce(session: AsyncSession, decision: Decision) -> bool:
                                                            "from": old, "by": decision.created_by}))
     await session.execute(update(Cluster).where(Cluster.id.in_([old, new])).values(dirty=True))
     return True
+
+
+async def _absorb(session: AsyncSession, cb: str, ca: str, a: int, by: str, now) -> None:
+    """Every member of cluster `cb` joins `ca`; `cb` is kept as a redirect to `ca`."""
+    await session.execute(
+        update(ClusterMember).where(ClusterMember.cluster_id == cb)
+        .values(cluster_id=ca, rule="override", evidence={"rule": "override", "override": "always",
+                                                           "with": a, "by": by}))
+    await session.execute(update(Cluster).where(Cluster.id == cb).values(
+        status="absorbed", redirect_to=ca, data=None, member_count=0, dirty=False, index_dirty=True,
+        updated_at=now))
+    await session.execute(update(Cluster).where(Cluster.id == ca).values(dirty=True))
 
 
 async def apply(sessions: async_sessionmaker[AsyncSession], backend: SearchBackend, decision: Decision) -> dict:
