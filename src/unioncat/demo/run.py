@@ -34,6 +34,18 @@ def start_demo_server(definitions, catalogues: dict) -> tuple[OAIServer, dict[st
     return server, urls
 
 
+async def link_demo_catalogues(sessions, urls: dict[str, str]) -> None:
+    """The demo libraries have no OPAC of their own: "see it in the library's catalogue" shows the record
+    as that library's OAI-PMH endpoint serves it."""
+    from unioncat.db import transaction
+    from unioncat.libraries import upsert_library
+
+    async with transaction(sessions) as s:
+        for code, url in urls.items():
+            link = f"{url}?verb=GetRecord&metadataPrefix=marc21&identifier=oai:{code.lower()}.lib.vn:{{id}}"
+            await upsert_library(s, code, opac_url=link)
+
+
 async def run_demo(settings: Settings, *, port: int, records_per_library: int, console: Console) -> int:
     started = time.monotonic()
     console.print(f"[bold]unioncat demo[/bold] — data in {settings.data_dir}")
@@ -48,6 +60,7 @@ async def run_demo(settings: Settings, *, port: int, records_per_library: int, c
     backend = open_backend(settings)
     try:
         await register_definitions(sessions, definitions, urls)
+        await link_demo_catalogues(sessions, urls)
         with _progress() as progress:
             bars = StageBars(progress)
             summaries, stats = await harvest_and_process(
