@@ -24,10 +24,11 @@ def make_records(n: int, *, start: int = 0, datestamp: str = "2024-01-10T08:00:0
     return [(f"{prefix}{i}", datestamp, False, marc_record(str(i), f"Sách số {i}"), []) for i in range(start, start + n)]
 
 
-async def add_library(sessions, code: str, url: str, *, metadata_prefix: str = "marc21", set_spec=None) -> int:
+async def add_library(sessions, code: str, url: str, *, metadata_prefix: str = "marc21", set_spec=None,
+                      options: dict | None = None, schedule: str | None = None) -> int:
     async with transaction(sessions) as session:
         lib = Library(code=code, name=f"Library {code}", oai_url=url, metadata_prefix=metadata_prefix,
-                      set_spec=set_spec)
+                      set_spec=set_spec, options=options or {}, schedule=schedule)
         session.add(lib)
         await session.flush()
         return lib.id
@@ -55,3 +56,19 @@ async def harvest_errors(sessions, run_id: int) -> list[HarvestError]:
     async with sessions() as session:
         return list((await session.execute(
             select(HarvestError).where(HarvestError.run_id == run_id).order_by(HarvestError.id))).scalars())
+
+
+def oai_page(records: list[tuple[str, str, bytes | None]], *, token: str | None = None, verb: str = "ListRecords",
+             response_date: str = "2024-02-01T00:00:00Z") -> bytes:
+    """A hand-made list page: (identifier, datestamp, metadata or None for a deleted header) per record."""
+    parts = []
+    for identifier, datestamp, metadata in records:
+        status = "" if metadata is not None else ' status="deleted"'
+        header = f"<header{status}><identifier>{identifier}</identifier><datestamp>{datestamp}</datestamp></header>"
+        body = f"<metadata>{metadata.decode()}</metadata>" if metadata is not None else ""
+        parts.append(f"<record>{header}{body}</record>")
+    if token is not None:
+        parts.append(f"<resumptionToken>{token}</resumptionToken>")
+    return (f'<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+            f"<responseDate>{response_date}</responseDate><request>http://example.org/oai</request>"
+            f"<{verb}>{''.join(parts)}</{verb}></OAI-PMH>").encode()

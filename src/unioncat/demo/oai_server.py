@@ -11,7 +11,11 @@ for byte, invalid characters, bad or repeating tokens), so harvesters can be tes
         repo.add_fault(Fault.http_status(503, retry_after=120))
         url = server.base_url("HN")
 
-Only the standard library is used.
+``OAIServer(ssl_context=...)`` serves HTTPS. ``python -m unioncat.demo.oai_server`` runs a provider with the
+demo catalogues in its own process (benchmarks, kill-and-resume tests): it prints one JSON line with the
+base URLs, then serves until killed.
+
+Only the standard library is used (the demo catalogues for ``python -m``).
 """
 
 from __future__ import annotations
@@ -109,6 +113,7 @@ class Fault:
     delay: float = 0.0
     code: str = ""
     chars: bytes = b"\x0b"
+    location: str = ""
     verb: str | None = None
     repeat: int = 1
 
@@ -172,6 +177,17 @@ class Fault:
         return cls("error", code=code, body=message.encode(), status=status, verb=verb, repeat=repeat)
 
     @classmethod
+    def redirect(cls, location: str, *, status: int = 302, verb: str | None = None, repeat: int = 1) -> "Fault":
+        """Answer ``status`` with ``Location: location``; ``{query}`` in it is replaced by the request's query."""
+        return cls("redirect", status=status, location=location, content_type="text/plain", verb=verb,
+                   repeat=repeat)
+
+    @classmethod
+    def empty_page(cls, *, verb: str | None = None, repeat: int = 1) -> "Fault":
+        """A list page with no records but a fresh token that continues where this request was (pyoai #8)."""
+        return cls("empty", verb=verb, repeat=repeat)
+
+    @classmethod
     def repeat_token(cls, *, verb: str | None = None, repeat: int = 1) -> "Fault":
         """Answer normally but hand back the request's own resumption token (a token loop)."""
         return cls("repeat_token", verb=verb, repeat=repeat)
@@ -190,7 +206,8 @@ class Repository:
     def __init__(self, code: str, records: Iterable = (), *, metadata_prefix: str = "marc21",
                  granularity: str = SECONDS, deleted_record: str = "persistent", page_size: int = 100,
                  name: str | None = None, earliest_datestamp: str | None = None,
-                 admin_email: str = "admin@example.org") -> None:
+                 admin_email: str = "admin@example.org", other_prefixes: Iterable[str] = (),
+                 request_delay: float = 0.0) -> None:
         if granularity not in (SECONDS, DAY):
             raise ValueError(f"granularity must be {SECONDS!r} or {DAY!r}")
         if deleted_record not in ("persistent", "transient", "no"):
@@ -198,6 +215,8 @@ class Repository:
         self.code = code
         self.name = name or f"Repository {code}"
         self.metadata_prefix = metadata_prefix
+        self.prefixes = [metadata_prefix, *[p for p in other_prefixes if p != metadata_prefix]]  # same records
+        self.request_delay = request_delay  # seconds before every answer (a slow provider)
         self.granularity = granularity
         self.deleted_record = deleted_record
         self.page_size = page_size
@@ -206,6 +225,10 @@ class Repository:
         self.response_date: str | None = None  # fixed responseDate for tests; None = the clock
         self.base_url = ""
         self.requests: list[dict[str, str]] = []  # every request's arguments, in order
+        self.raw_queries: list[str] = []  # every request's query string as sent (before decoding)
+        self.headers: list[dict[str, str]] = []  # every request's HTTP headers
+        self._nonce = 0
+        self._local = threading.local()  # per request thread: answer() options
         self._lock = threading.RLock()
         self._faults: deque[Fault] = deque()
         self._records: dict[str, tuple[Record, bytes, bytes]] = {}  # id -> (record, <record>, <header>)
@@ -302,8 +325,12 @@ class Repository:
             return fault
 
     # -- protocol ----------------------------------------------------------------------------------------
-    def answer(self, args: dict[str, list[str]]) -> tuple[bytes, dict[str, str], str | None]:
-        """(response body, echoed request attributes, token received) for the parsed query arguments."""
+    def answer(self, args: dict[str, list[str]], *, empty: bool = False) -> tuple[bytes, dict[str, str], str | None]:
+        """(response body, echoed request attributes, token received) for the parsed query arguments.
+
+        ``empty``: a list request answers no records and a token that continues at the same place.
+        """
+        self._local.empty = empty
         token_in = None
         verbs = args.get("verb", [])
         request_attrs: dict[str, str] = {}
@@ -356,15 +383,16 @@ class Repository:
             "</Identify>"
         ).encode()
 
-    def _format_xml(self) -> str:
-        schema, ns = FORMATS.get(self.metadata_prefix, ("", ""))
-        return (f"<metadataFormat><metadataPrefix>{escape(self.metadata_prefix)}</metadataPrefix>"
+    def _format_xml(self, prefix: str) -> str:
+        schema, ns = FORMATS.get(prefix, ("", ""))
+        return (f"<metadataFormat><metadataPrefix>{escape(prefix)}</metadataPrefix>"
                 f"<schema>{schema}</schema><metadataNamespace>{ns}</metadataNamespace></metadataFormat>")
 
     def _ListMetadataFormats(self, args: dict) -> bytes:
         if "identifier" in args and args["identifier"] not in self._records:
             raise OAIErrorResponse("idDoesNotExist", "No such identifier")
-        return f"<ListMetadataFormats>{self._format_xml()}</ListMetadataFormats>".encode()
+        formats = "".join(self._format_xml(p) for p in self.prefixes)
+        return f"<ListMetadataFormats>{formats}</ListMetadataFormats>".encode()
 
     def _ListSets(self, args: dict) -> bytes:
         if "resumptionToken" in args:
@@ -379,7 +407,7 @@ class Repository:
         return not (rec.deleted and self.deleted_record == "no")
 
     def _GetRecord(self, args: dict) -> bytes:
-        if args["metadataPrefix"] != self.metadata_prefix:
+        if args["metadataPrefix"] not in self.prefixes:
             raise OAIErrorResponse("cannotDisseminateFormat", "Format not supported")
         entry = self._records.get(args["identifier"])
         if entry is None or not self._visible(entry[0]):
@@ -396,7 +424,7 @@ class Repository:
         if "resumptionToken" in args:
             state = self._decode_token(args["resumptionToken"], verb)
         else:
-            if args["metadataPrefix"] != self.metadata_prefix:
+            if args["metadataPrefix"] not in self.prefixes:
                 raise OAIErrorResponse("cannotDisseminateFormat", "Format not supported")
             lo_key, hi_key = "", "\uffff"
             grans = set()
@@ -422,11 +450,16 @@ class Repository:
             state["size"] = self._count(state)
             if state["size"] == 0:
                 raise OAIErrorResponse("noRecordsMatch", "No records match")
-        items, last, more = self._page(state)
+        if getattr(self._local, "empty", False):
+            with self._lock:
+                self._nonce += 1
+                items, last, more, nxt = [], None, True, dict(state, nonce=self._nonce)
+        else:
+            items, last, more = self._page(state)
+            nxt = dict(state, after=list(last) if last else state["after"], cursor=state["cursor"] + len(items))
         parts = [e[1] if verb == "ListRecords" else e[2] for e in items]
         cursor = state["cursor"]
         if more:
-            nxt = dict(state, after=list(last), cursor=cursor + len(items))
             expires = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
             parts.append(
                 f'<resumptionToken completeListSize="{state["size"]}" cursor="{cursor}" '
@@ -526,11 +559,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         args = parse_qs(query, keep_blank_values=True)
         repo.requests.append({k: v[0] if len(v) == 1 else v for k, v in args.items()})
+        repo.raw_queries.append(query)
+        repo.headers.append(dict(self.headers.items()))
+        if repo.request_delay and self.server.owner.stopping.wait(repo.request_delay):
+            return
         verb = args.get("verb", [None])[0]
         fault = repo._take_fault(verb)
         if fault is not None and fault.kind not in ("ok", "delay", "chars", "repeat_token", "drop", "truncate",
-                                                      "stall"):
-            if fault.kind == "status":
+                                                      "stall", "empty"):
+            if fault.kind == "redirect":
+                location = fault.location.replace("{query}", query)
+                self._send(fault.status, b"moved", "text/plain", {"Location": location})
+            elif fault.kind == "status":
                 self._send(fault.status, fault.body or b"", fault.content_type, fault.headers)
             elif fault.kind == "raw":
                 self._send(fault.status, fault.body or b"", fault.content_type, fault.headers)
@@ -543,7 +583,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "delay":
             if self.server.owner.stopping.wait(fault.delay):
                 return
-        content, attrs, token_in = repo.answer(args)
+        content, attrs, token_in = repo.answer(args, empty=fault is not None and fault.kind == "empty")
         body = _envelope(repo.base_url, repo.response_date or utc_now_string(), attrs, content)
         if fault is not None:
             body = self._apply(fault, body, token_in)
@@ -602,9 +642,11 @@ class _HTTPServer(ThreadingHTTPServer):
 class OAIServer:
     """Serves repositories at ``http://127.0.0.1:{port}/{code}/oai`` from a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, ssl_context=None) -> None:
         self.host = host
         self.port = port
+        self.ssl_context = ssl_context
+        self.scheme = "https" if ssl_context is not None else "http"
         self.repositories: dict[str, Repository] = {}
         self.stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
@@ -620,13 +662,15 @@ class OAIServer:
     def base_url(self, code: str) -> str:
         if self._httpd is None:
             raise RuntimeError("server not started")
-        return f"http://{self.host}:{self.port}/{code}/oai"
+        return f"{self.scheme}://{self.host}:{self.port}/{code}/oai"
 
     def start(self) -> "OAIServer":
         if self._httpd is not None:
             return self
         self.stopping.clear()
         self._httpd = _HTTPServer((self.host, self.port), _Handler)
+        if self.ssl_context is not None:
+            self._httpd.socket = self.ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self.port = self._httpd.server_address[1]
         for code, repo in self.repositories.items():
@@ -666,3 +710,66 @@ def wait_until_listening(url: str, timeout: float = 5.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+# --- a provider in its own process ---------------------------------------------------------------------------
+
+
+def _simple_records(code: str, n: int) -> list[Record]:
+    """Small MARCXML records, fast to make (the demo catalogues are realistic but slower to generate)."""
+    out = []
+    for i in range(n):
+        marc = (f'<record xmlns="http://www.loc.gov/MARC21/slim"><leader>00000nam a2200000 a 4500</leader>'
+                f'<controlfield tag="001">{code}{i}</controlfield><datafield tag="245" ind1="0" ind2="0">'
+                f'<subfield code="a">Sách số {i} của {code}</subfield></datafield></record>').encode()
+        stamp = f"20{20 + i % 4}-0{1 + i % 9}-1{i % 10}T08:00:00Z"
+        out.append(Record(f"oai:{code.lower()}:{i}", stamp, False, marc, []))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m unioncat.demo.oai_server",
+                                     description="Serve OAI-PMH repositories on loopback until killed.")
+    parser.add_argument("--libraries", type=int, default=1, help="how many repositories")
+    parser.add_argument("--records", type=int, default=1000, help="records per repository")
+    parser.add_argument("--generator", choices=["demo", "simple"], default="demo",
+                        help="demo: the Bắc Miền Trung demo catalogues; simple: small synthetic records")
+    parser.add_argument("--page-size", type=int, default=200)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before every answer")
+    parser.add_argument("--response-date", help="fixed responseDate (default: the clock)")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    if args.generator == "demo":
+        from unioncat.demo.catalogues import generate_catalogues
+
+        catalogues = generate_catalogues(records_per_library=args.records)
+        codes = sorted(catalogues)[: args.libraries]
+        if len(codes) < args.libraries:
+            parser.error(f"the demo catalogues have only {len(codes)} libraries")
+        records = {c: [Record(r.identifier, r.datestamp, r.deleted, r.marcxml, []) for r in catalogues[c]]
+                   for c in codes}
+    else:
+        records = {f"L{i + 1}": _simple_records(f"L{i + 1}", args.records) for i in range(args.libraries)}
+    server = OAIServer(port=args.port)
+    for code, recs in records.items():
+        repo = server.add_repository(code, recs, page_size=args.page_size, request_delay=args.delay)
+        repo.response_date = args.response_date
+    server.start()
+    print(json.dumps({"urls": {c: server.base_url(c) for c in records},
+                      "records": {c: len(r) for c, r in records.items()}}), flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    server.stop()
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
