@@ -130,7 +130,7 @@ async def cmd_harvest(args, settings: Settings) -> int:
         console.print(f"[red]unknown or disabled libraries: {', '.join(unknown)}[/red]")
         await engine.dispose()
         return 2
-    backend = open_backend(settings)
+    backend = None if args.no_process else open_backend(settings)  # harvesting alone needs no index
     with _progress() as progress:
         bars = StageBars(progress)
         summaries, _stats = await harvest_and_process(
@@ -138,7 +138,8 @@ async def cmd_harvest(args, settings: Settings) -> int:
             on_harvest_progress=lambda code, done, total: bars(f"harvest {code}", done, total),
             on_process_progress=bars,
         )
-    backend.close()
+    if backend is not None:
+        backend.close()
     await engine.dispose()
     failed = [s for s in summaries if s.status == "failed"]
     for s in summaries:
