@@ -550,4 +550,14 @@ async def harvest_many(sessions: async_sessionmaker[AsyncSession], settings: Set
             return await harvest_library(sessions, settings, code, full=full, sleep=sleep,
                                          on_progress=on_progress, reconcile=reconcile, **client_options)
 
-    return list(await asyncio.gather(*(one(code) for code in codes)))
+    results = await asyncio.gather(*(one(code) for code in codes), return_exceptions=True)
+    summaries = []
+    for code, result in zip(codes, results):
+        if isinstance(result, asyncio.CancelledError):
+            raise result
+        if isinstance(result, BaseException):  # a bug in one library's run never takes the others down
+            log.error("harvest of %s crashed: %r", code, result)
+            result = HarvestRunSummary(code=code, status="failed", error=f"internal error: {result!r}",
+                                       error_type=type(result).__name__)
+        summaries.append(result)
+    return summaries
