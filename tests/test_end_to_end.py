@@ -164,3 +164,33 @@ async def _run_cli(argv):
     import asyncio
 
     return await asyncio.to_thread(cli_main, argv)
+
+
+@pytest.mark.parametrize("fmt", ["marcxml", "marc"])
+async def test_cli_export_marc_formats_carry_every_member(sqlite_settings, member_servers, monkeypatch, fmt):
+    import pymarc
+
+    from unioncat.db import create_engine, make_sessionmaker
+
+    engine = create_engine(sqlite_settings)
+    sessions = make_sessionmaker(engine)
+    await register(sessions, member_servers)
+    await harvest_many(sessions, sqlite_settings, ["THA", "NAN"])
+    backend = open_backend(sqlite_settings)
+    await process(sessions, backend)
+    backend.close()
+    await engine.dispose()
+    monkeypatch.setenv("UNIONCAT_DATA_DIR", str(sqlite_settings.data_dir))
+    out = sqlite_settings.data_dir / f"export.{fmt}"
+    assert await _run_cli(["export", "--format", fmt, "--output", str(out)]) == 0
+    if fmt == "marcxml":
+        records = pymarc.parse_xml_to_array(str(out))
+    else:
+        with open(out, "rb") as fh:
+            records = list(pymarc.MARCReader(fh, to_unicode=True, force_utf8=True))
+    assert len(records) == 7 + 2
+    merged = [r for r in records if {f.get("a") for f in r.get_fields("852")} == {"THA", "NAN"}]
+    assert len(merged) == 1  # one record for the book both libraries hold, with both holdings
+    assert {f.get("h") for f in merged[0].get_fields("852")} == {"959.742 L302S", "9(V)2 L302S"}
+    assert {f.get("a") for f in merged[0].get_fields("035")} >= {"(THA)oai:tha.lib.vn:T1", "(NAN)oai:nan.lib.vn:N7"}
+    assert "Lịch sử Nghệ An" in merged[0].title

@@ -209,24 +209,42 @@ def cmd_search(args, settings: Settings) -> int:
 
 
 async def cmd_export(args, settings: Settings) -> int:
-    from unioncat.records import export_dict, iter_union_records
+    """jsonl: one union record per line (DESIGN.md shape); marcxml: one MARCXML collection; marc: ISO 2709."""
+    import pymarc
+    from xml.etree import ElementTree
 
-    if args.format != "jsonl":
-        console.print(f"[red]export format {args.format!r} is not available yet; use jsonl[/red]")
-        return 2
+    from unioncat.interop.exports import marc_record
+    from unioncat.records import export_dict, iter_union_records
+    from unioncat.web.service import base_marc
+
     engine, sessions = _open(settings)
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    binary = args.format == "marc"
+    out = open(args.output, "wb") if args.output else sys.stdout.buffer
     n = 0
     try:
-        async with sessions() as s:
+        if args.format == "marcxml":
+            out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n')
+        async with sessions() as s, sessions() as lookup:
             async for record in iter_union_records(s):
-                out.write(json.dumps(export_dict(record), ensure_ascii=False) + "\n")
+                if args.format == "jsonl":
+                    out.write((json.dumps(export_dict(record), ensure_ascii=False) + "\n").encode("utf-8"))
+                else:
+                    marc = marc_record(record, await base_marc(lookup, record))
+                    if binary:
+                        out.write(marc.as_marc())
+                    else:
+                        node = pymarc.record_to_xml_node(marc, namespace=False)
+                        out.write(ElementTree.tostring(node, encoding="utf-8") + b"\n")
                 n += 1
+        if args.format == "marcxml":
+            out.write(b"</collection>\n")
     finally:
         if args.output:
             out.close()
+        else:
+            out.flush()
         await engine.dispose()
-    console.print(f"exported {n} union records")
+    console.print(f"exported {n} union records as {args.format}")
     return 0
 
 
