@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import lru_cache
 
 from unioncat.normalize.record import CanonicalRecord
-from unioncat.normalize.vietnamese import author_key, fold, title_key
+from unioncat.normalize import vietnamese
+
+# the same titles, names and publishers recur across libraries: fold each once
+title_key = lru_cache(maxsize=200_000)(vietnamese.title_key)
+author_key = lru_cache(maxsize=200_000)(vietnamese.author_key)
+publisher_key = lru_cache(maxsize=50_000)(vietnamese.publisher_key)
+fold = vietnamese.fold
 
 _NUMBER = re.compile(r"\d+")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
@@ -14,8 +22,12 @@ _ORDINAL_WORDS = {
     "nhat": 1, "mot": 1, "first": 1, "hai": 2, "second": 2, "ba": 3, "third": 3, "bon": 4, "tu": 4,
     "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10,
 }
+# 035 numbers worth matching on: "(source)number" with a source; bare local numbers say nothing across libraries
+_SYSTEM_NUMBER = re.compile(r"^\([^)]+\)\S+$")
+MAX_KEY = 200
 
 
+@lru_cache(maxsize=20_000)
 def _numbers(text: str | None) -> tuple[int, ...]:
     """The numbers in an edition, volume or series statement: "Tập 2" -> (2,), "Tái bản lần thứ hai" -> (2,)."""
     if not text:
@@ -48,29 +60,72 @@ class MatchView:
     part_text: str
     series_number: tuple[int, ...]
     pages: int | None
+    lccn: str | None = None
+    system_numbers: frozenset[str] = frozenset()
+    language: str | None = None
+    publisher: str = ""
+    edition_text: str = ""
 
     @classmethod
     def of(cls, record_id: int, library: str, rec: CanonicalRecord) -> "MatchView":
+        return cls.from_data(record_id, library, rec.model_dump())
+
+    @classmethod
+    def from_data(cls, record_id: int, library: str, data: dict) -> "MatchView":
+        """From the stored canonical record (a dict as `CanonicalRecord.model_dump()` leaves it): no validation."""
+        authors = data.get("authors") or ()
+        first = authors[0].get("name") if authors else None
+        edition = data.get("edition")
+        part = data.get("part")
         return cls(
             record_id=record_id,
             library=library,
-            title=title_key(rec.title),
-            author=author_key(rec.authors[0].name) if rec.authors else "",
-            year=rec.year,
-            isbns=frozenset(rec.isbns),
-            issns=frozenset(rec.issns),
-            format=rec.format,
-            edition=_numbers(rec.edition),
-            part=_numbers(rec.part),
-            part_text=title_key(rec.part or ""),
-            series_number=_numbers(rec.series_number),
-            pages=rec.pages,
+            title=title_key(data.get("title")),
+            author=author_key(first),
+            year=data.get("year"),
+            isbns=frozenset(data.get("isbns") or ()),
+            issns=frozenset(data.get("issns") or ()),
+            format=data.get("format") or "book",
+            edition=_numbers(edition),
+            part=_numbers(part),
+            part_text=title_key(part or ""),
+            series_number=_numbers(data.get("series_number")),
+            pages=data.get("pages"),
+            lccn=data.get("lccn"),
+            system_numbers=frozenset(s for s in data.get("system_numbers") or () if _SYSTEM_NUMBER.match(s)),
+            language=data.get("language"),
+            publisher=publisher_key(data.get("publisher")),
+            edition_text=title_key(edition or ""),
         )
+
+    def fingerprint(self) -> str:
+        """Hash of everything matching looks at: an unchanged fingerprint means no need to match again."""
+        parts = []
+        for name in _FINGERPRINTED:
+            value = getattr(self, name)
+            parts.append(repr(sorted(value) if isinstance(value, frozenset) else value))
+        return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+_FINGERPRINTED = tuple(f.name for f in fields(MatchView) if f.name != "record_id")
 
 
 def blocking_keys(view: MatchView) -> list[str]:
-    """Keys under which candidates are looked up: each valid ISBN-13, and title|author|year."""
+    """Keys under which candidates are looked up.
+
+    Identifiers: each valid ISBN-13, LCCN, 035 number with a source, and (serials only) ISSN.
+    Descriptions: title|year (catches a missing or differently written author), and author|year|first
+    title word (catches a subtitle written into 245 $a by one library and not the other).
+    """
     keys = [f"isbn:{isbn}" for isbn in sorted(view.isbns)]
+    if view.lccn:
+        keys.append(f"lccn:{view.lccn}")
+    keys += [f"035:{s[:MAX_KEY]}" for s in sorted(view.system_numbers)]
+    if view.format == "serial":
+        keys += [f"issn:{s}" for s in sorted(view.issns)]
     if view.title and view.year:
-        keys.append(f"tay:{view.title[:200]}|{view.author[:100]}|{view.year}")
+        keys.append(f"ty:{view.title[:MAX_KEY]}|{view.year}")
+        if view.author:
+            first_word = view.title.split(" ", 1)[0]
+            keys.append(f"ay:{view.author[:100]}|{view.year}|{first_word[:50]}")
     return keys

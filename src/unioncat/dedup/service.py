@@ -1,6 +1,12 @@
 """Cluster stage: put changed records into union records, then rebuild the union records that changed.
 
-Incremental: only records whose status says they changed are (re)matched, only their clusters rebuilt.
+Incremental: only records whose status says they changed are looked at, and of those only the ones whose
+match fingerprint (everything matching compares) changed, or that staff overrides concern, are matched
+again. A record that is matched again leaves its cluster, and so do the other members of that cluster (they
+may have been there only because of it); all of them are matched in the same batch, and the first of them
+that founds a cluster takes the old id back, so ids stay stable. When two clusters merge (a record with exact
+evidence for both, or a staff "always merge"), the younger id is absorbed and redirects to the older one.
+
 One transaction per batch, so an interrupted run loses nothing and the next run finishes the work.
 """
 
@@ -8,23 +14,35 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from unioncat.db import Cluster, ClusterMember, Library, MatchKey, NormalizedRecord, SourceRecord, transaction
+from unioncat.db import (
+    Cluster,
+    ClusterMember,
+    Library,
+    MatchKey,
+    MatchOverride,
+    NormalizedRecord,
+    SourceRecord,
+    transaction,
+)
 from unioncat.db.tables import utcnow
 from unioncat.dedup.keys import MatchView, blocking_keys
-from unioncat.dedup.matching import Decision, decide, is_exact
+from unioncat.dedup.matching import Decision, decide
 from unioncat.dedup.merge import LibraryInfo, Member, build_union_record
 from unioncat.normalize.record import CanonicalRecord
 
 Progress = Callable[[int, int], None]
 UNUSABLE = ("deleted", "quarantined", "excluded")
 CHUNK = 500  # bound parameters per IN (...) list, safe for SQLite
+MAX_PER_KEY = 100  # candidates looked at per blocking key (a very common title and year say little anyway)
+PREV = "prev:"  # a match_keys row remembering the cluster a record left, so its id can come back
 
 
 def cluster_id_for(library: str, identifier: str, attempt: int = 0) -> str:
@@ -46,6 +64,40 @@ class ClusterStats:
     joined: int = 0
     detached: int = 0
     rebuilt: int = 0
+    unchanged: int = 0  # changed records whose match fingerprint did not change
+    rematched: int = 0  # members matched again because their cluster lost or changed a member
+    absorbed: int = 0  # clusters merged into another (their id now redirects)
+
+
+@dataclass
+class Overrides:
+    """Staff decisions, by source record id."""
+
+    never: set[frozenset[int]] = field(default_factory=set)
+    always: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    split: set[int] = field(default_factory=set)
+
+    @property
+    def involved(self) -> set[int]:
+        return {r for pair in self.never for r in pair} | set(self.always) | self.split
+
+    def forbids(self, a: int, b: int) -> bool:
+        return frozenset((a, b)) in self.never
+
+
+async def load_overrides(session: AsyncSession) -> Overrides:
+    out = Overrides()
+    for kind, a, b in (await session.execute(
+        select(MatchOverride.kind, MatchOverride.record_a, MatchOverride.record_b)
+    )).all():
+        if kind == "split":
+            out.split.add(a)
+        elif kind == "never" and b is not None and a != b:
+            out.never.add(frozenset((a, b)))
+        elif kind == "always" and b is not None and a != b:
+            out.always[a].add(b)
+            out.always[b].add(a)
+    return out
 
 
 async def library_codes(session: AsyncSession) -> dict[int, str]:
@@ -61,7 +113,11 @@ async def library_infos(session: AsyncSession) -> dict[str, LibraryInfo]:
 
 
 async def _detach_unusable(session: AsyncSession) -> tuple[int, set[str]]:
-    """Records deleted, quarantined or excluded since they were clustered leave their clusters."""
+    """Records deleted, quarantined or excluded since they were clustered leave their clusters.
+
+    The other members of those clusters are matched again (they may have been there only through the record
+    that left): their membership goes, a "prev:" key remembers the cluster so its id comes back.
+    """
     rows = (
         await session.execute(
             select(ClusterMember.source_record_id, ClusterMember.cluster_id)
@@ -70,52 +126,156 @@ async def _detach_unusable(session: AsyncSession) -> tuple[int, set[str]]:
         )
     ).all()
     ids = [r[0] for r in rows]
+    clusters = sorted({r[1] for r in rows})
     for chunk in _chunks(ids):
         await session.execute(delete(ClusterMember).where(ClusterMember.source_record_id.in_(chunk)))
         await session.execute(delete(MatchKey).where(MatchKey.source_record_id.in_(chunk)))
+    rest: list[tuple[int, str]] = []
+    for chunk in _chunks(clusters):
+        rest += (await session.execute(
+            select(ClusterMember.source_record_id, ClusterMember.cluster_id).where(ClusterMember.cluster_id.in_(chunk))
+        )).all()
+    if rest:
+        rids = [r for r, _ in rest]
+        for chunk in _chunks(rids):
+            await session.execute(delete(ClusterMember).where(ClusterMember.source_record_id.in_(chunk)))
+            await session.execute(delete(MatchKey).where(
+                MatchKey.source_record_id.in_(chunk), MatchKey.key.like(f"{PREV}%")))
+        await session.execute(insert(MatchKey), [{"source_record_id": r, "key": f"{PREV}{c}"} for r, c in rest])
+        for chunk in _chunks(rids):
+            await session.execute(update(SourceRecord).where(
+                SourceRecord.id.in_(chunk), SourceRecord.status == "clustered").values(status="normalized"))
     await session.execute(update(SourceRecord).where(SourceRecord.status == "deleted").values(status="gone"))
-    return len(ids), {r[1] for r in rows}
+    return len(ids), set(clusters)
+
+
+@dataclass
+class _Choice:
+    cluster: str
+    decision: Decision
+    matched: int
+    compared: int
 
 
 class _Batch:
-    """Matching state for one batch: candidate members by key, cluster libraries, views."""
+    """Matching state for one batch: members of every cluster in play, their views, keys."""
 
-    def __init__(self) -> None:
-        self.by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    def __init__(self, overrides: Overrides) -> None:
+        self.overrides = overrides
+        self.by_key: dict[str, list[int]] = defaultdict(list)
         self.views: dict[int, MatchView] = {}
-        self.cluster_libraries: dict[str, list[str]] = defaultdict(list)
+        self.identifiers: dict[int, str] = {}
+        self.cluster_of: dict[int, str] = {}
+        self.members: dict[str, list[int]] = defaultdict(list)
+        self.created: dict[str, datetime] = {}
 
-    def add(self, view: MatchView, keys: list[str], cluster_id: str) -> None:
-        self.views[view.record_id] = view
-        for key in keys:
-            self.by_key[key].append((view.record_id, cluster_id))
-        self.cluster_libraries[cluster_id].append(view.library)
+    def place(self, rid: int, cid: str) -> None:
+        self.cluster_of[rid] = cid
+        self.members[cid].append(rid)
 
-    def choose(self, view: MatchView, keys: list[str]) -> tuple[str, Decision, int] | None:
-        """The cluster this record joins, with the decision and the member that decided it; None = new cluster."""
-        candidates: dict[str, set[int]] = defaultdict(set)
+    def index(self, rid: int, keys: list[str]) -> None:
         for key in keys:
-            for rid, cid in self.by_key.get(key, ()):
-                if rid != view.record_id:
-                    candidates[cid].add(rid)
-        best: tuple[str, Decision, int] | None = None
-        for cid, rids in candidates.items():
-            decisions = [(decide(view, self.views[rid]), rid) for rid in sorted(rids)]
-            if any(d.rule == "veto" for d, _ in decisions):
-                continue  # one conflicting member is enough: no chaining past a veto
-            positive = [(d, rid) for d, rid in decisions if d.match]
-            if not positive:
+            bucket = self.by_key[key]
+            if len(bucket) < MAX_PER_KEY:
+                bucket.append(rid)
+
+    def _acceptable(self, view: MatchView, cid: str) -> tuple[_Choice | None, list[str]]:
+        """Whether `view` may join cluster `cid`, and on what evidence; else the reasons it may not."""
+        members = self.members.get(cid, [])
+        if not members:
+            return None, ["empty"]
+        ov = self.overrides
+        if any(m in ov.split for m in members):
+            return None, ["a member was split off by staff"]
+        if any(ov.forbids(view.record_id, m) for m in members):
+            return None, ["staff: never merge with a member"]
+        decisions = [(decide(view, self.views[m]), m) for m in members]
+        vetoed = [d for d, _ in decisions if d.rule == "veto"]
+        if vetoed:
+            return None, vetoed[0].reasons
+        strong = [(d, m) for d, m in decisions if d.strong]
+        same_library = [m for m in members if self.views[m].library == view.library]
+        if strong:
+            # at most one record per library per cluster unless the evidence is exact
+            if same_library and not all(d.strong for d, m in decisions if m in same_library):
+                return None, ["the library already has a record here and the evidence is not exact"]
+            d, m = strong[0]
+            return _Choice(cid, d, m, len(members)), []
+        if same_library:
+            return None, ["the library already has a record here"]
+        # weak evidence must hold against every member: no chaining through weak links
+        if not all(d.match for d, _ in decisions):
+            missing = next(d for d, _ in decisions if not d.match)
+            return None, ["weak evidence does not hold for every member", *missing.reasons]
+        d, m = max(decisions, key=lambda p: p[0].score)
+        return _Choice(cid, d, m, len(members)), []
+
+    def candidates(self, view: MatchView, keys: list[str]) -> list[str]:
+        seen: dict[str, None] = {}
+        for key in keys:
+            for rid in self.by_key.get(key, ()):
+                cid = self.cluster_of.get(rid)
+                if rid != view.record_id and cid is not None:
+                    seen[cid] = None
+        return list(seen)
+
+    def choose(self, view: MatchView, keys: list[str]) -> tuple[list[_Choice], list[dict]]:
+        """Clusters this record may join, best first, and why the others were refused."""
+        ok, refused = [], []
+        for cid in self.candidates(view, keys):
+            choice, reasons = self._acceptable(view, cid)
+            if choice:
+                ok.append(choice)
+            elif len(refused) < 5:
+                refused.append({"cluster": cid, "reasons": reasons[:3]})
+        ok.sort(key=lambda c: (-c.decision.score, -c.compared, self.created.get(c.cluster, utcnow()), c.cluster))
+        return ok, refused
+
+    def compatible(self, a: str, b: str) -> bool:
+        """Can clusters a and b become one? No veto, no staff objection, one record per library unless exact."""
+        ov = self.overrides
+        for x in self.members[a]:
+            for y in self.members[b]:
+                if ov.forbids(x, y) or x in ov.split or y in ov.split:
+                    return False
+                d = decide(self.views[x], self.views[y])
+                if d.rule == "veto":
+                    return False
+                if self.views[x].library == self.views[y].library and not d.strong:
+                    return False
+        return True
+
+    def merge(self, keep: str, gone: str) -> None:
+        for rid in self.members.pop(gone, []):
+            self.place(rid, keep)
+
+
+async def _load_clusters(session: AsyncSession, batch: _Batch, cids: list[str], codes: dict[int, str]) -> None:
+    """Every member of the given clusters, with its view, into the batch."""
+    for chunk in _chunks(sorted(set(cids) - set(batch.created))):
+        for cid, created in (await session.execute(
+            select(Cluster.id, Cluster.created_at).where(Cluster.id.in_(chunk))
+        )).all():
+            batch.created[cid] = created
+        for rid, cid, lib_id, ident, data in (
+            await session.execute(
+                select(ClusterMember.source_record_id, ClusterMember.cluster_id, SourceRecord.library_id,
+                       SourceRecord.identifier, NormalizedRecord.data)
+                .join(SourceRecord, SourceRecord.id == ClusterMember.source_record_id)
+                .join(NormalizedRecord, NormalizedRecord.source_record_id == ClusterMember.source_record_id)
+                .where(ClusterMember.cluster_id.in_(chunk))
+            )
+        ).all():
+            if rid in batch.cluster_of:
                 continue
-            decision, rid = max(positive, key=lambda p: p[0].score)
-            if view.library in self.cluster_libraries[cid] and not is_exact(decision):
-                continue  # at most one record per library per cluster unless the evidence is exact
-            if best is None or decision.score > best[1].score:
-                best = (cid, decision, rid)
-        return best
+            view = MatchView.from_data(rid, codes[lib_id], data)
+            batch.views[rid] = view
+            batch.identifiers[rid] = ident
+            batch.place(rid, cid)
 
 
 async def _load_candidates(
-    session: AsyncSession, batch: _Batch, keys: set[str], exclude: set[int], codes: dict[int, str]
+    session: AsyncSession, batch: _Batch, keys: set[str], codes: dict[int, str]
 ) -> None:
     rows = []
     for chunk in _chunks(sorted(keys)):
@@ -126,107 +286,257 @@ async def _load_candidates(
                 .where(MatchKey.key.in_(chunk))
             )
         ).all()
-    rows = [r for r in rows if r[1] not in exclude]
-    record_ids = sorted({r[1] for r in rows})
-    cluster_ids = sorted({r[2] for r in rows})
-    for chunk in _chunks(record_ids):
-        for rid, lib_id, data in (
+    await _load_clusters(session, batch, [r[2] for r in rows], codes)
+    for key, rid, _cid in sorted(rows):
+        batch.index(rid, [key])
+
+
+async def _load_records(session: AsyncSession, ids: list[int]) -> list[tuple]:
+    rows = []
+    for chunk in _chunks(ids):
+        rows += (
             await session.execute(
-                select(SourceRecord.id, SourceRecord.library_id, NormalizedRecord.data)
+                select(SourceRecord.id, SourceRecord.library_id, SourceRecord.identifier, NormalizedRecord.data)
                 .join(NormalizedRecord, NormalizedRecord.source_record_id == SourceRecord.id)
                 .where(SourceRecord.id.in_(chunk))
             )
-        ).all():
-            batch.views[rid] = MatchView.of(rid, codes[lib_id], CanonicalRecord.model_validate(data))
-    for chunk in _chunks(cluster_ids):
-        for cid, lib_id in (
-            await session.execute(
-                select(ClusterMember.cluster_id, SourceRecord.library_id)
-                .join(SourceRecord, SourceRecord.id == ClusterMember.source_record_id)
-                .where(ClusterMember.cluster_id.in_(chunk))
-            )
-        ).all():
-            batch.cluster_libraries[cid].append(codes[lib_id])
-    for key, rid, cid in rows:
-        batch.by_key[key].append((rid, cid))
+        ).all()
+    return rows
 
 
-async def _new_cluster_id(session: AsyncSession, library: str, identifier: str, taken: set[str]) -> tuple[str, bool]:
-    """(id, reused): an emptied or absorbed cluster founded by the same record comes back under its old id."""
-    for attempt in range(100):
-        cid = cluster_id_for(library, identifier, attempt)
-        if cid in taken:
-            continue
-        existing = await session.get(Cluster, cid)
-        if existing is None:
-            return cid, False
-        if existing.status != "active":
-            return cid, True
-    raise RuntimeError(f"no free cluster id for {library}:{identifier}")
+async def _cluster_batch(
+    session: AsyncSession, ids: list[int], codes: dict[int, str], overrides: Overrides, stats: ClusterStats
+) -> None:
+    rows = await _load_records(session, ids)
+    views = {rid: MatchView.from_data(rid, codes[lib], data) for rid, lib, _ident, data in rows}
+    idents = {rid: ident for rid, _lib, ident, _data in rows}
+    current: dict[int, tuple[str, dict]] = {}
+    for chunk in _chunks(ids):
+        for rid, cid, evidence in (await session.execute(
+            select(ClusterMember.source_record_id, ClusterMember.cluster_id, ClusterMember.evidence)
+            .where(ClusterMember.source_record_id.in_(chunk))
+        )).all():
+            current[rid] = (cid, evidence or {})
+    prev: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        for rid, key in (await session.execute(
+            select(MatchKey.source_record_id, MatchKey.key)
+            .where(MatchKey.source_record_id.in_(chunk), MatchKey.key.like(f"{PREV}%"))
+        )).all():
+            prev[rid] = key[len(PREV):]
 
-
-async def _cluster_batch(session: AsyncSession, ids: list[int], codes: dict[int, str], stats: ClusterStats) -> None:
-    rows = (
-        await session.execute(
-            select(SourceRecord.id, SourceRecord.library_id, SourceRecord.identifier, NormalizedRecord.data)
-            .join(NormalizedRecord, NormalizedRecord.source_record_id == SourceRecord.id)
-            .where(SourceRecord.id.in_(ids))
-            .order_by(SourceRecord.id)
-        )
-    ).all()
-    # leave current clusters (a changed record is matched again from scratch)
-    old = (
-        await session.execute(select(ClusterMember.cluster_id).where(ClusterMember.source_record_id.in_(ids)))
-    ).scalars().all()
-    dirty = set(old)
-    await session.execute(delete(ClusterMember).where(ClusterMember.source_record_id.in_(ids)))
-    await session.execute(delete(MatchKey).where(MatchKey.source_record_id.in_(ids)))
-
-    batch = _Batch()
-    views = [(MatchView.of(rid, codes[lib], CanonicalRecord.model_validate(data)), ident) for rid, lib, ident, data in rows]
-    keyed = [(view, ident, blocking_keys(view)) for view, ident in views]
-    await _load_candidates(session, batch, {k for _, _, keys in keyed for k in keys}, set(ids), codes)
-
-    members, keys_rows, new_clusters, reused, taken = [], [], [], [], set()
-    identifiers = {view.record_id: (view.library, ident) for view, ident in views}
-    for view, ident, keys in keyed:
-        choice = batch.choose(view, keys)
-        if choice is None:
-            cid, was_used = await _new_cluster_id(session, view.library, ident, taken)
-            taken.add(cid)
-            (reused if was_used else new_clusters).append(cid)
-            rule, evidence = "founder", {"rule": "founder", "keys": keys}
-            stats.new_clusters += 1
+    involved = overrides.involved
+    fingerprints = {rid: v.fingerprint() for rid, v in views.items()}
+    unchanged, work = [], []
+    for rid in sorted(views):
+        cur = current.get(rid)
+        if cur and cur[1].get("fingerprint") == fingerprints[rid] and rid not in involved:
+            unchanged.append(rid)
         else:
-            cid, decision, matched = choice
-            lib, matched_ident = identifiers.get(matched, (batch.views[matched].library, None))
-            evidence = decision.evidence() | {"matched": matched, "matched_library": lib, "keys": keys}
-            if matched_ident:
-                evidence["matched_identifier"] = matched_ident
-            rule = decision.rule
-            stats.joined += 1
-        batch.add(view, keys, cid)
-        dirty.add(cid)
-        members.append({"source_record_id": view.record_id, "cluster_id": cid, "rule": rule, "evidence": evidence,
-                        "added_at": utcnow()})
-        keys_rows += [{"source_record_id": view.record_id, "key": k} for k in keys]
+            work.append(rid)
+    stats.unchanged += len(unchanged)
+    dirty = {current[rid][0] for rid in unchanged}
+
+    # the other members of the clusters the re-matched records leave are matched again with them
+    left = sorted({current[rid][0] for rid in work if rid in current})
+    extra: list[int] = []
+    for chunk in _chunks(left):
+        for r, c in (await session.execute(
+            select(ClusterMember.source_record_id, ClusterMember.cluster_id).where(ClusterMember.cluster_id.in_(chunk))
+        )).all():
+            if r not in views:
+                extra.append(r)
+                current[r] = (c, {})
+    if extra:
+        for rid, lib, ident, data in await _load_records(session, extra):
+            views[rid] = MatchView.from_data(rid, codes[lib], data)
+            idents[rid] = ident
+            fingerprints[rid] = views[rid].fingerprint()
+        extra = [r for r in extra if r in views]
+        work += extra
+        stats.rematched += len(extra)
+    for rid in work:
+        if rid in current:
+            prev[rid] = current[rid][0]
+    for chunk in _chunks(work):
+        await session.execute(delete(ClusterMember).where(ClusterMember.source_record_id.in_(chunk)))
+        await session.execute(delete(MatchKey).where(MatchKey.source_record_id.in_(chunk)))
+
+    batch = _Batch(overrides)
+    keyed = {rid: blocking_keys(views[rid]) for rid in work}
+    await _load_candidates(session, batch, {k for keys in keyed.values() for k in keys}, codes)
+    # staff "always" partners are found whatever their keys say
+    partners = {p for rid in work for p in overrides.always.get(rid, ())} - set(work)
+    if partners:
+        found = []
+        for chunk in _chunks(sorted(partners)):
+            found += (await session.execute(
+                select(ClusterMember.cluster_id).where(ClusterMember.source_record_id.in_(chunk)))).scalars().all()
+        await _load_clusters(session, batch, found, codes)
+
+    # prefetch the status of each record's first-choice id, so founding a cluster needs no query
+    first_ids = {rid: cluster_id_for(views[rid].library, idents[rid]) for rid in work}
+    status_of: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(first_ids.values()) | set(prev.values()))):
+        status_of.update((await session.execute(select(Cluster.id, Cluster.status).where(Cluster.id.in_(chunk)))).all())
 
     now = utcnow()
+    new_clusters: list[str] = []
+    reused: list[str] = []
+    absorbed: dict[str, str] = {}
+    members: dict[int, dict] = {}
+    order = sorted(work, key=lambda r: (0 if r in overrides.always else 2 if r in overrides.split else 1, r))
+    former = Counter(prev[r] for r in work if r in prev)
+
+    def free(cid: str) -> bool:
+        return not batch.members.get(cid) and cid not in absorbed
+
+    async def found(rid: int) -> str:
+        p = prev.get(rid)
+        if p and rid not in overrides.split and free(p) and p in status_of:
+            reused.append(p)
+            return p
+        for attempt in range(100):
+            cid = first_ids[rid] if attempt == 0 else cluster_id_for(views[rid].library, idents[rid], attempt)
+            if not free(cid) or cid in new_clusters:
+                continue
+            if rid in overrides.split and former.get(cid):
+                continue  # a record split off never takes the id its old cluster-mates keep
+            status = status_of.get(cid) if attempt == 0 else (
+                await session.execute(select(Cluster.status).where(Cluster.id == cid))).scalar_one_or_none()
+            if status is None:
+                new_clusters.append(cid)
+                batch.created[cid] = now
+                return cid
+            if status != "active" or cid == p:
+                reused.append(cid)
+                return cid
+        raise RuntimeError(f"no free cluster id for {views[rid].library}:{idents[rid]}")
+
+    def absorb(keep: str, gone: str) -> None:
+        batch.merge(keep, gone)
+        absorbed[gone] = keep
+        for old, target in list(absorbed.items()):
+            if target == gone:
+                absorbed[old] = keep
+        stats.absorbed += 1
+
+    def older(a: str, b: str) -> tuple[str, str]:
+        ka = (batch.created.get(a, now), a)
+        kb = (batch.created.get(b, now), b)
+        return (a, b) if ka <= kb else (b, a)
+
+    for rid in order:
+        view, keys = views[rid], keyed[rid]
+        batch.views[rid] = view
+        batch.identifiers[rid] = idents[rid]
+        evidence: dict = {"keys": keys, "fingerprint": fingerprints[rid]}
+        cid = None
+        if rid in overrides.split:
+            rule = "override"
+            evidence |= {"rule": "override", "override": "split", "reasons": ["split off by staff"]}
+        else:
+            pals = [p for p in sorted(overrides.always.get(rid, ())) if p in batch.cluster_of]
+            pals = [p for p in pals if not any(overrides.forbids(rid, m) for m in batch.members[batch.cluster_of[p]])]
+            if pals:
+                cid = batch.cluster_of[pals[0]]
+                rule = "override"
+                evidence |= {"rule": "override", "override": "always", "score": 1.0, "matched": pals[0],
+                             "matched_library": batch.views[pals[0]].library,
+                             "matched_identifier": batch.identifiers[pals[0]],
+                             "reasons": ["staff: always merge"]}
+                for p in pals[1:]:
+                    other = batch.cluster_of[p]
+                    if other != cid:
+                        keep, gone = older(cid, other)
+                        absorb(keep, gone)
+                        cid = keep
+            else:
+                choices, refused = batch.choose(view, keys)
+                if choices:
+                    best = choices[0]
+                    cid = best.cluster
+                    rule = best.decision.rule
+                    evidence |= best.decision.evidence() | {
+                        "matched": best.matched, "matched_library": batch.views[best.matched].library,
+                        "matched_identifier": batch.identifiers[best.matched], "compared": best.compared,
+                    }
+                    # exact evidence for several clusters: they describe one book, so they become one
+                    for other in choices[1:]:
+                        if other.decision.strong and other.cluster != cid and other.cluster in batch.members \
+                                and batch.compatible(cid, other.cluster):
+                            keep, gone = older(cid, other.cluster)
+                            absorb(keep, gone)
+                            cid = keep
+                            evidence.setdefault("bridged", []).append(gone)
+                else:
+                    rule = "founder"
+                    evidence |= {"rule": "founder"}
+                if refused:
+                    evidence["refused"] = refused
+        if cid is None:
+            cid = await found(rid)
+            stats.new_clusters += 1
+        else:
+            stats.joined += 1
+        batch.place(rid, cid)
+        batch.index(rid, keys)
+        members[rid] = {"source_record_id": rid, "cluster_id": cid, "rule": rule, "evidence": evidence, "added_at": now}
+
+    # a cluster whose former members all went elsewhere redirects to where most of them went
+    for old, _count in former.items():
+        if old in absorbed or batch.members.get(old):
+            continue
+        went = Counter(batch.cluster_of[r] for r in work if prev.get(r) == old and r in batch.cluster_of)
+        if went:
+            target = went.most_common(1)[0][0]
+            if target != old:
+                absorbed[old] = target
+    for old in list(absorbed):
+        target = absorbed[old]
+        while target in absorbed and absorbed[target] != target:
+            target = absorbed[target]
+        absorbed[old] = target
+
+    # write
+    for rid in work:
+        members[rid]["cluster_id"] = batch.cluster_of[rid]
+        dirty.add(batch.cluster_of[rid])
+        if rid in prev:
+            dirty.add(prev[rid])
     if new_clusters:
         await session.execute(insert(Cluster), [
             {"id": cid, "status": "active", "dirty": True, "index_dirty": True, "created_at": now, "updated_at": now,
              "member_count": 0}
-            for cid in new_clusters
+            for cid in new_clusters if cid not in absorbed
         ])
-    for chunk in _chunks(reused):
+    for chunk in _chunks(sorted(set(reused) - set(absorbed))):
         await session.execute(update(Cluster).where(Cluster.id.in_(chunk)).values(status="active", redirect_to=None))
+    if absorbed:
+        by_target: dict[str, list[str]] = defaultdict(list)
+        for old, target in absorbed.items():
+            if old not in new_clusters:
+                by_target[target].append(old)
+        for target, olds in by_target.items():
+            for chunk in _chunks(sorted(olds)):  # members not matched again in this batch follow their cluster
+                await session.execute(update(ClusterMember).where(ClusterMember.cluster_id.in_(chunk))
+                                      .values(cluster_id=target))
+        await session.execute(update(Cluster), [
+            {"id": old, "status": "absorbed", "redirect_to": target, "data": None, "member_count": 0,
+             "dirty": False, "index_dirty": True, "updated_at": now}
+            for old, target in absorbed.items() if old not in new_clusters
+        ])
+        dirty -= set(absorbed)
     if members:
-        await session.execute(insert(ClusterMember), members)
+        await session.execute(insert(ClusterMember), list(members.values()))
+    keys_rows = [{"source_record_id": rid, "key": k} for rid in work for k in dict.fromkeys(keyed[rid])]
     if keys_rows:
         await session.execute(insert(MatchKey), keys_rows)
     for chunk in _chunks(sorted(dirty)):
-        await session.execute(update(Cluster).where(Cluster.id.in_(chunk)).values(dirty=True))
-    await session.execute(update(SourceRecord).where(SourceRecord.id.in_(ids)).values(status="clustered"))
+        await session.execute(update(Cluster).where(Cluster.id.in_(chunk), Cluster.status != "absorbed")
+                              .values(dirty=True))
+    for chunk in _chunks(sorted(views)):
+        await session.execute(update(SourceRecord).where(SourceRecord.id.in_(chunk)).values(status="clustered"))
     stats.records += len(rows)
 
 
@@ -239,16 +549,21 @@ async def cluster_pending(
         for chunk in _chunks(sorted(dirty)):
             await session.execute(update(Cluster).where(Cluster.id.in_(chunk)).values(dirty=True))
         codes = await library_codes(session)
-        total = (await session.execute(
-            select(SourceRecord.id).where(SourceRecord.status == "normalized")
-        )).scalars().all()
-    done = 0
-    for ids in _chunks(total, batch_size):
-        async with transaction(sessions) as session:
-            await _cluster_batch(session, ids, codes, stats)
-        done += len(ids)
-        if on_progress:
-            on_progress(done, len(total))
+        overrides = await load_overrides(session)
+    for _round in range(5):  # a batch may pull in members of other batches' clusters; those are done then
+        async with sessions() as session:
+            total = (await session.execute(
+                select(SourceRecord.id).where(SourceRecord.status == "normalized").order_by(SourceRecord.id)
+            )).scalars().all()
+        if not total:
+            break
+        done = 0
+        for ids in _chunks(total, batch_size):
+            async with transaction(sessions) as session:
+                await _cluster_batch(session, ids, codes, overrides, stats)
+            done += len(ids)
+            if on_progress:
+                on_progress(done, len(total))
     return stats
 
 
@@ -257,38 +572,51 @@ async def rebuild_dirty(
 ) -> int:
     """Rebuild the union record of every dirty cluster; emptied clusters become "empty" (and leave the index)."""
     async with sessions() as session:
-        dirty_ids = (await session.execute(select(Cluster.id).where(Cluster.dirty.is_(True)))).scalars().all()
+        dirty = (await session.execute(
+            select(Cluster.id, Cluster.status).where(Cluster.dirty.is_(True)))).all()
         libraries = await library_infos(session)
-        codes = {i: c for i, c in (await session.execute(select(Library.id, Library.code))).all()}
+        codes = await library_codes(session)
+    dirty_ids = sorted(cid for cid, _ in dirty)
+    absorbed = {cid for cid, status in dirty if status == "absorbed"}
     done = 0
-    for chunk in _chunks(sorted(dirty_ids), batch_size):
+    for chunk in _chunks(dirty_ids, batch_size):
         async with transaction(sessions) as session:
-            rows = (
-                await session.execute(
-                    select(ClusterMember, SourceRecord.library_id, SourceRecord.identifier, NormalizedRecord.data)
-                    .join(SourceRecord, SourceRecord.id == ClusterMember.source_record_id)
-                    .join(NormalizedRecord, NormalizedRecord.source_record_id == ClusterMember.source_record_id)
-                    .where(ClusterMember.cluster_id.in_(chunk))
-                )
-            ).all()
             by_cluster: dict[str, list[Member]] = defaultdict(list)
-            for cm, lib_id, ident, data in rows:
-                by_cluster[cm.cluster_id].append(
-                    Member(cm.source_record_id, codes[lib_id], ident, CanonicalRecord.model_validate(data),
-                           cm.rule, cm.evidence or {})
-                )
+            for sub in _chunks(chunk):
+                rows = (
+                    await session.execute(
+                        select(ClusterMember.cluster_id, ClusterMember.source_record_id, ClusterMember.rule,
+                               ClusterMember.evidence, SourceRecord.library_id, SourceRecord.identifier,
+                               NormalizedRecord.data)
+                        .join(SourceRecord, SourceRecord.id == ClusterMember.source_record_id)
+                        .join(NormalizedRecord, NormalizedRecord.source_record_id == ClusterMember.source_record_id)
+                        .where(ClusterMember.cluster_id.in_(sub))
+                    )
+                ).all()
+                for cid, rid, rule, evidence, lib_id, ident, data in rows:
+                    by_cluster[cid].append(
+                        Member(rid, codes[lib_id], ident, CanonicalRecord.model_validate(data), rule, evidence or {})
+                    )
             now = utcnow()
+            values = []
             for cid in chunk:
+                if cid in absorbed:
+                    values.append({"id": cid, "dirty": False})
+                    continue
                 members = by_cluster.get(cid, [])
-                values = (
-                    {"status": "active", "data": build_union_record(cid, members, libraries),
-                     "member_count": len(members)}
-                    if members else {"status": "empty", "data": None, "member_count": 0}
-                )
-                await session.execute(
-                    update(Cluster).where(Cluster.id == cid, Cluster.status != "absorbed")
-                    .values(dirty=False, index_dirty=True, updated_at=now, **values)
-                )
+                if members:
+                    values.append({"id": cid, "status": "active", "data": build_union_record(cid, members, libraries),
+                                   "member_count": len(members), "dirty": False, "index_dirty": True,
+                                   "updated_at": now})
+                else:
+                    values.append({"id": cid, "status": "empty", "data": None, "member_count": 0, "dirty": False,
+                                   "index_dirty": True, "updated_at": now})
+            # one executemany by primary key, grouped by the columns set
+            groups: dict[tuple, list[dict]] = defaultdict(list)
+            for v in values:
+                groups[tuple(sorted(v))].append(v)
+            for rows_ in groups.values():
+                await session.execute(update(Cluster), rows_)
         done += len(chunk)
         if on_progress:
             on_progress(done, len(dirty_ids))
