@@ -203,3 +203,36 @@ async def store_page(session: AsyncSession, *, library_id: int, run_id: int,
     if update_checkpoint:
         await session.execute(update(Library).where(Library.id == library_id).values(checkpoint=checkpoint))
     return counts
+
+
+async def run_problems(session: AsyncSession, run_ids: Sequence[int], *, limit: int = 20) -> dict[int, dict]:
+    """What went wrong in each run, for status pages: ``{run_id: {"errors": [...], "errors_total": n,
+    "quarantined": [...], "quarantined_total": n}}``.
+
+    ``errors`` are the run's harvest problems (a record without metadata, a repair, the failure itself) with
+    the record's identifier; ``quarantined`` are records this run brought in that normalization could not
+    read, with their error. At most ``limit`` of each per run, newest runs first as given.
+    """
+    from sqlalchemy import func
+
+    out: dict[int, dict] = {}
+    for run_id in run_ids:
+        errors = (await session.execute(
+            select(HarvestError.identifier, HarvestError.stage, HarvestError.message)
+            .where(HarvestError.run_id == run_id).order_by(HarvestError.id).limit(limit))).all()
+        errors_total = (await session.execute(
+            select(func.count()).select_from(HarvestError).where(HarvestError.run_id == run_id))).scalar_one()
+        quarantined = (await session.execute(
+            select(SourceRecord.identifier, SourceRecord.error)
+            .where(SourceRecord.run_id == run_id, SourceRecord.status == "quarantined")
+            .order_by(SourceRecord.id).limit(limit))).all()
+        quarantined_total = (await session.execute(
+            select(func.count()).select_from(SourceRecord)
+            .where(SourceRecord.run_id == run_id, SourceRecord.status == "quarantined"))).scalar_one()
+        out[run_id] = {
+            "errors": [{"identifier": i, "stage": s, "message": m} for i, s, m in errors],
+            "errors_total": errors_total,
+            "quarantined": [{"identifier": i, "error": e} for i, e in quarantined],
+            "quarantined_total": quarantined_total,
+        }
+    return out

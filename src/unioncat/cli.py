@@ -95,22 +95,33 @@ async def cmd_libraries_load(args, settings: Settings) -> int:
 
 
 async def cmd_status(args, settings: Settings) -> int:
+    from harvesters.store import run_problems
     from unioncat.libraries import library_status
 
     engine, sessions = _open(settings)
     async with sessions() as s:
         rows = await library_status(s)
+        problems = await run_problems(s, [r["last_run"]["id"] for r in rows if r["last_run"]])
     await engine.dispose()
+    for r in rows:
+        if r["last_run"]:
+            r["last_run"] |= problems[r["last_run"]["id"]]
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return 0
-    table = Table("code", "name", "province", "records", "quarantined", "last run", "last success")
+    table = Table("code", "name", "province", "records", "quarantined", "last run", "last success", "problem")
     for r in rows:
         last = r["last_run"]
+        problem = ""
+        if last and last["error"]:
+            problem = last["error"][:120]
+        elif last and (last["errors_total"] or last["quarantined_total"]):
+            problem = f"{last['errors_total']} record errors, {last['quarantined_total']} quarantined"
         table.add_row(
             r["code"], r["name"], r["province"] or "", str(r["records"]), str(r["quarantined"]),
             f"{last['status']} {last['started_at'][:19]}" if last else "never", (r["last_success"] or "never")[:19],
+            problem,
         )
     Console().print(table)
     return 0

@@ -88,8 +88,13 @@ async def library(request: Request, code: str):
 
 @router.get("/libraries/{code}/harvests")
 async def harvests(request: Request, code: str, limit: Annotated[int, Query(ge=1, le=500)] = 50):
+    from harvesters.store import run_problems
+
     async with request.app.state.sessions() as session:
-        return {"library": code, "harvests": await library_service.harvest_history(session, code, limit)}
+        history = await library_service.harvest_history(session, code, limit)
+        problems = await run_problems(session, [run["id"] for run in history])
+    # each run with its per-record errors and the records it brought in that were quarantined
+    return {"library": code, "harvests": [run | problems[run["id"]] for run in history]}
 
 
 def require_staff(request: Request, authorization: str | None) -> None:
