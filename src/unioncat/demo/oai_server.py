@@ -741,13 +741,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-size", type=int, default=200)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument("--response-date", help="fixed responseDate (default: the clock)")
+    parser.add_argument("--sizes", help="instead: repositories S<n> of n demo records each, e.g. 10000,50000 "
+                                        "(records of all demo libraries pooled)")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
 
-    if args.generator == "demo":
+    if args.sizes:
         from unioncat.demo.catalogues import generate_catalogues
 
-        catalogues = generate_catalogues(records_per_library=args.records)
+        sizes = [int(n) for n in args.sizes.split(",")]
+        per_library = -(-max(sizes) // 7) + 1
+        catalogues = generate_catalogues(records_per_library=per_library)
+        pool = [Record(r.identifier, r.datestamp, r.deleted, r.marcxml, [])
+                for code in sorted(catalogues) for r in catalogues[code]]
+        if len(pool) < max(sizes):
+            parser.error(f"only {len(pool)} demo records")
+        records = {f"S{n}": pool[:n] for n in sizes}
+    elif args.generator == "demo":
+        from unioncat.demo.catalogues import generate_catalogues
+
+        from harvesters.definitions import BUNDLED_LIBRARIES_DIR, load_definitions
+
+        bundled = sorted(d.code for d in load_definitions(BUNDLED_LIBRARIES_DIR))[: args.libraries]
+        catalogues = generate_catalogues(records_per_library=args.records, libraries=bundled)
         codes = sorted(catalogues)[: args.libraries]
         if len(codes) < args.libraries:
             parser.error(f"the demo catalogues have only {len(codes)} libraries")
