@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from unioncat.api.endpoints import router as api_router
+from unioncat.interop.oai_provider import router as oai_router
+from unioncat.interop.sru import router as sru_router
 from unioncat.staff.endpoints import router as staff_router
 from unioncat.web.endpoints import router as web_router
 from unioncat.web.templating import STATIC_DIR
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(web_router)
     app.include_router(staff_router)
+    app.include_router(oai_router)
+    app.include_router(sru_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz")

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     harvest_user_agent: str = "unioncat/0.1 (union catalogue harvester)"
     harvest_concurrency: int = 4  # libraries harvested at once
 
+    # OAI-PMH provider (GET /oai) and SRU (GET /sru)
+    oai_repository_name: str = "Mục lục liên hợp thư viện công cộng tỉnh (unioncat)"
+    oai_admin_email: str = "unioncat-admin@localhost.localdomain"  # set it: validators reject local addresses
+    oai_page_size: int = 200  # records or headers per ListRecords/ListIdentifiers page (OVAL asks for 100-500)
+    oai_token_days: int = 7  # resumptionToken expirationDate, days ahead (validators ask for at least one)
+    sru_max_records: int = 100  # maximumRecords cap, announced in explain
+
     @model_validator(mode="after")
     def _derive(self) -> "Settings":
         if not self.database_url:
