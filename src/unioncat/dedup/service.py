@@ -219,8 +219,8 @@ class _Batch:
                     seen[cid] = None
         return list(seen)
 
-    def choose(self, view: MatchView, keys: list[str]) -> tuple[list[_Choice], list[dict]]:
-        """Clusters this record may join, best first, and why the others were refused."""
+    def choose(self, view: MatchView, keys: list[str], prefer: str | None = None) -> tuple[list[_Choice], list[dict]]:
+        """Clusters this record may join, best first (ties: the cluster it was in), and why others were refused."""
         ok, refused = [], []
         for cid in self.candidates(view, keys):
             choice, reasons = self._acceptable(view, cid)
@@ -228,7 +228,8 @@ class _Batch:
                 ok.append(choice)
             elif len(refused) < 5:
                 refused.append({"cluster": cid, "reasons": reasons[:3]})
-        ok.sort(key=lambda c: (-c.decision.score, -c.compared, self.created.get(c.cluster, utcnow()), c.cluster))
+        ok.sort(key=lambda c: (-c.decision.score, c.cluster != prefer, -c.compared,
+                               self.created.get(c.cluster, utcnow()), c.cluster))
         return ok, refused
 
     def compatible(self, a: str, b: str) -> bool:
@@ -385,7 +386,11 @@ async def _cluster_batch(
     reused: list[str] = []
     absorbed: dict[str, str] = {}
     members: dict[int, dict] = {}
-    order = sorted(work, key=lambda r: (0 if r in overrides.always else 2 if r in overrides.split else 1, r))
+    # staff "always" first; then members pulled in only because a cluster-mate changed (so a union record keeps
+    # its id when the record that changed goes elsewhere); then changed records; records split off last
+    pulled = set(extra)
+    order = sorted(work, key=lambda r: (
+        0 if r in overrides.always else 3 if r in overrides.split else 1 if r in pulled else 2, r))
     former = Counter(prev[r] for r in work if r in prev)
 
     def free(cid: str) -> bool:
@@ -452,7 +457,7 @@ async def _cluster_batch(
                         absorb(keep, gone)
                         cid = keep
             else:
-                choices, refused = batch.choose(view, keys)
+                choices, refused = batch.choose(view, keys, prev.get(rid))
                 if choices:
                     best = choices[0]
                     cid = best.cluster

@@ -69,8 +69,11 @@ async def _normalize_batch(session: AsyncSession, ids: list[int], profiles: dict
         await session.execute(
             update(SourceRecord).where(SourceRecord.id.in_(outcome["normalized"])).values(status="normalized", error=None)
         )
-    for rid, status, error in errors:
-        await session.execute(update(SourceRecord).where(SourceRecord.id == rid).values(status=status, error=error))
+    if errors:  # one executemany by primary key
+        await session.execute(
+            update(SourceRecord).execution_options(synchronize_session=False),
+            [{"id": rid, "status": status, "error": error} for rid, status, error in errors],
+        )
 
 
 async def normalize_pending(
