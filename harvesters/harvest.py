@@ -247,8 +247,8 @@ class _Run:
         self.checkpoint = library.checkpoint
         resume_token: str | None = None
         page_no = 0
-        if (checkpoint.get("token") or checkpoint.get("windows") or checkpoint.get("restart")) \
-                and (not self.full or checkpoint.get("full")):
+        # a checkpoint names the list to continue: a token, or (with a prefix: this format) a window to start
+        if (checkpoint.get("token") or "prefix" in checkpoint) and (not self.full or checkpoint.get("full")):
             resume_token = checkpoint.get("token")
             page_no = int(checkpoint.get("page", 0)) if resume_token else 0
             window: Window = (checkpoint.get("from"), checkpoint.get("until"))
@@ -357,7 +357,9 @@ class _Run:
                     pending = asyncio.ensure_future(asyncio.to_thread(pages.next))
                 if page.token:
                     checkpoint = self._checkpoint(prefix, window, remaining, page.token, page_no)
-                elif remaining and page.failure is None:
+                elif page.failure is not None:  # the list cannot go on: the next run lists this window again
+                    checkpoint = self._checkpoint(prefix, window, remaining, None, 0)
+                elif remaining:
                     checkpoint = self._checkpoint(prefix, remaining[0], remaining[1:], None, 0)
                 else:
                     checkpoint = None

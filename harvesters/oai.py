@@ -378,6 +378,12 @@ class PageIterator(BaseOAIIterator):
         page.items = [self.mapper(el) for el in container.iterfind(OAI + self.element)]
         self.items_seen += len(page.items)
         self._read_token(container, page, with_token)
+        # keep only what was extracted: the parsed page (about ten times its size) goes now, not when the
+        # page has been stored, so a library in flight holds at most two pages of bytes (memory flat, §5 item 30)
+        for item in page.items:
+            if not getattr(item, "problem", None):
+                item.xml = None
+        self.oai_response = None
         return page
 
     def _read_token(self, container, page: Page, with_token: bool) -> None:

@@ -140,7 +140,11 @@ async def test_token_repeated_fails_the_run_and_keeps_stored_pages(sessions, set
     summary = await harvest_library(sessions, settings, "L1", sleep=fake_sleep)
     assert summary.status == "failed" and summary.error_type == "TokenLoop"
     assert len(await source_rows(sessions, "L1")) == 300  # pages 1-3 kept
-    assert (await get_library(sessions, "L1")).watermark is None
+    library = await get_library(sessions, "L1")
+    assert library.watermark is None
+    assert library.checkpoint["token"] is None and library.checkpoint["from"] is None  # its window, again
+    again = await harvest_library(sessions, settings, "L1", sleep=fake_sleep)
+    assert again.status == "succeeded" and (again.records_new, again.records_unchanged) == (200, 300)
 
 
 async def test_token_cycle_a_b_a_is_a_loop(sessions, settings, oai_server, fake_sleep):
