@@ -82,7 +82,8 @@ def vetoes(a: MatchView, b: MatchView) -> list[str]:
         reasons.append("volume or part differs")
     if a.series_number and b.series_number and a.series_number != b.series_number:
         reasons.append("series numbering differs")
-    if a.year and b.year and abs(a.year - b.year) > 1:
+    serial = a.format == "serial" and b.format == "serial"  # 008/07-10 of a serial is when it began, not a copy's year
+    if a.year and b.year and abs(a.year - b.year) > 1 and not serial:
         reasons.append(f"year differs ({a.year} / {b.year})")
     if a.pages and b.pages and abs(a.pages - b.pages) > 0.1 * max(a.pages, b.pages) + 1:
         reasons.append(f"pages differ ({a.pages} / {b.pages})")
