@@ -7,7 +7,8 @@ import unicodedata
 
 import pytest
 
-from unioncat.search.documents import fold, to_document
+from unioncat.search.collation import vietnamese_sort_key
+from unioncat.search.documents import fold, prefix_form, to_document
 
 from .records import ISBN13_HISTORY, records
 
@@ -22,7 +23,8 @@ def test_fields_of_a_document():
     assert doc["province"] == ["Nghệ An", "Hà Nội", "Hồ Chí Minh"]
     assert doc["language"] == ["vie"] and doc["format"] == ["book"]
     assert doc["subject"] == ["Văn học Việt Nam", "Truyện thơ"]
-    assert doc["year"] == 2015 and doc["title_sort"] == "truyen kieu"
+    assert doc["year"] == 2015 and doc["title_sort"] == vietnamese_sort_key("Truyện Kiều", "u-002")
+    assert doc["title_prefix"] == "truyen kieu"
     assert doc["publisher"] == ["Nxb. Văn học"] and doc["series"] == []
     assert json.loads(doc["stored"]) == records()[1]
 
@@ -63,7 +65,13 @@ def test_isbns_are_isbn13():
 def test_subtitle_is_title_text_but_not_sort_key():
     doc = to_document(records()[28])
     assert doc["title"] == ["Lược sử Việt Nam", "từ khởi thuỷ đến nay"]
-    assert doc["title_sort"] == "luoc su viet nam"
+    assert doc["title_sort"] == vietnamese_sort_key("Lược sử Việt Nam", "u-029")
+    assert doc["title_prefix"] == "luoc su viet nam"
+
+
+def test_prefix_form():
+    assert prefix_form("Từ điển Anh - Việt") == "tu dien anh viet"
+    assert prefix_form("  L'Indochine   française ") == "l indochine francaise"
 
 
 def test_missing_optional_fields():

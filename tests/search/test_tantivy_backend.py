@@ -188,8 +188,6 @@ def test_open_backend_chooses_tantivy_without_opensearch_url(tmp_path):
     assert backend.index_dir == tmp_path / "index"
     assert backend.count() == 0
     backend.close()
-    with pytest.raises(NotImplementedError, match="OpenSearch"):
-        open_backend(Settings(data_dir=tmp_path, opensearch_url="http://127.0.0.1:9200"))
 
 
 def test_first_use_from_several_threads_does_not_deadlock(index_dir):

@@ -38,12 +38,12 @@ __all__ = [
 
 
 def open_backend(settings: Settings) -> SearchBackend:
-    """The configured search backend: TantivyBackend(settings.index_dir) unless an OpenSearch URL is set."""
+    """The configured search backend: OpenSearchBackend(url, alias) when an OpenSearch URL is set, else
+    TantivyBackend(settings.index_dir). Opening is cheap: nothing is contacted before the first call."""
     if settings.opensearch_url:
-        raise NotImplementedError(
-            "the OpenSearch backend is not implemented yet; unset UNIONCAT_OPENSEARCH_URL "
-            f"(now {settings.opensearch_url!r}) to use the embedded tantivy index in the data dir"
-        )
+        from unioncat.search.opensearch_backend import OpenSearchBackend
+
+        return OpenSearchBackend(settings.opensearch_url, settings.opensearch_index)
     from unioncat.search.tantivy_backend import TantivyBackend
 
     return TantivyBackend(settings.index_dir)

@@ -31,6 +31,9 @@ class SearchQuery(BaseModel):
     page: int = Field(1, ge=1)
     size: int = Field(20, ge=0, le=100)
     facets: bool = True
+    cursor: str | None = None  # SearchResult.next_cursor of the previous page; wins over `page`
+    highlight: bool = True  # Hit.highlights
+    spellcheck: bool = True  # SearchResult.did_you_mean when nothing is found
 
 
 class Hit(BaseModel):
@@ -42,6 +45,8 @@ class Hit(BaseModel):
     isbns: list[str] = Field(default_factory=list)
     libraries: list[str] = Field(default_factory=list)
     holdings_count: int = 0
+    # field -> the matching values, HTML-escaped, matched words in <mark>; None when nothing matched
+    highlights: dict[str, list[str]] | None = None
 
 
 class FacetValue(BaseModel):
@@ -55,6 +60,8 @@ class SearchResult(BaseModel):
     size: int
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+    next_cursor: str | None = None  # pass as SearchQuery.cursor for the page after this one; None at the end
+    did_you_mean: str | None = None  # a corrected query that finds something, when this one found nothing
 
 
 class SearchError(Exception):
@@ -80,6 +87,9 @@ class SearchBackend(Protocol):
         """Build a fresh index from all documents and switch to it atomically; searches never see a gap."""
 
     def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def suggest(self, text: str, size: int = 10) -> list[str]:
+        """Autocomplete: distinct titles starting with the typed text (folded), most held first."""
 
     def count(self) -> int: ...
 

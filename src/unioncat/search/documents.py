@@ -16,8 +16,19 @@ from typing import Any
 
 from unioncat.normalize.identifiers import isbn13, isbn_candidate
 from unioncat.normalize.vietnamese import fold, normalize_tone
+from unioncat.search.collation import vietnamese_sort_key
 
-__all__ = ["FACET_FIELDS", "TEXT_FIELDS", "accented", "fold", "nfc", "normalize_isbn", "to_document"]
+__all__ = [
+    "FACET_FIELDS",
+    "TEXT_FIELDS",
+    "accented",
+    "fold",
+    "nfc",
+    "normalize_isbn",
+    "prefix_form",
+    "to_document",
+    "words",
+]
 
 # Searchable text fields of a search document; each has a "<name>_folded" twin.
 TEXT_FIELDS = ("title", "authors", "subjects", "publisher", "series")
@@ -43,6 +54,19 @@ def accented(text: str) -> str:
 # Authors, subjects, publishers and series repeat across records: cache their forms (titles mostly don't).
 _accented_cached = lru_cache(maxsize=65_536)(accented)
 _fold_cached = lru_cache(maxsize=65_536)(fold)
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as the engines' tokenizers split it (runs of letters and digits)."""
+    return _WORD.findall(text)
+
+
+def prefix_form(text: str) -> str:
+    """Folded words joined by one space: what title autocomplete compares a typed prefix with."""
+    return " ".join(words(fold(nfc(text))))
 
 
 def normalize_isbn(value: str) -> str | None:
@@ -110,7 +134,8 @@ def to_document(union_record: dict) -> dict:
     Returns a dict with: id; title (title and subtitle), authors, subjects, publisher, series as lists of NFC
     strings in one tone placement, each with a `<field>_folded` twin (`unioncat.normalize.vietnamese.fold`);
     isbns (ISBN-13 where valid); facet fields library, province, language, format, subject (lists of raw NFC
-    values); year (int or None); title_sort (folded title);
+    values); year (int or None); title_sort (Vietnamese collation key of the title, unique by id: see
+    `collation.py`); title_prefix (folded words of the title, for autocomplete);
     holdings_count; stored (JSON of the whole NFC record, enough to render a hit without the database).
     """
     if union_record.get("id") in (None, ""):
@@ -143,7 +168,8 @@ def to_document(union_record: dict) -> dict:
     doc["format"] = _texts(record.get("format"))
     doc["subject"] = list(doc["subjects"])
     doc["year"] = year
-    doc["title_sort"] = " ".join(doc["title_folded"][0].split()) if title else ""
+    doc["title_sort"] = vietnamese_sort_key(title, doc_id)
+    doc["title_prefix"] = " ".join(words(doc["title_folded"][0])) if title else ""
     try:
         doc["holdings_count"] = int(record.get("holdings_count") or 0)
     except (TypeError, ValueError):

@@ -31,13 +31,21 @@ from unioncat.search.backend import (
     BadQuery,
     FacetValue,
     SearchError,
-    Hit,
     SearchQuery,
-    SearchResult,
     SearchUnavailable,
 )
+from unioncat.search.base import (
+    YEAR_MAX,
+    YEAR_MIN,
+    EngineBackend,
+    EnginePage,
+    RangeFilter,
+    filter_specs,
+    sort_facet_values,
+)
+from unioncat.search.collation import sort_rank
 from unioncat.search.documents import FACET_FIELDS, TEXT_FIELDS, accented, fold, nfc, to_document
-from unioncat.search.query import ParsedQuery, Term, parse_query
+from unioncat.search.query import ParsedQuery, Term
 
 try:  # POSIX; elsewhere cross-process writer exclusion falls back to tantivy's own writer lock
     import fcntl
@@ -46,7 +54,7 @@ except ImportError:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: collation sort keys, ranks, title_prefix, holdings
 SCHEMA_FILE = "unioncat-schema.json"
 POINTER_FILE = "CURRENT"
 GEN_PREFIX = "gen-"
@@ -68,9 +76,15 @@ FIELD_WEIGHTS = {"title": 5.0, "authors": 3.0, "series": 2.0, "subjects": 1.5, "
 ACCENT_BOOST = 2.0
 ISBN_BOOST = 20.0
 
-YEAR_MIN, YEAR_MAX = -9999, 9999  # documents carry years in this range (documents.py); filters are clamped
 YEAR_FACET_SIZE = 100  # years are many and evenly spread: return enough for a histogram
-MAX_RESULT_WINDOW = 10_000  # page * size beyond this is refused (BadQuery), as OpenSearch does
+NO_YEAR = 99_999
+# Sort -> (text fast field holding a unique ascending key, i64 rank field that never decreases along the key).
+# Keys end with the id, so the order is total and the same as OpenSearch's [field, id] sorts.
+SORT_FIELDS = {
+    "title": ("title_sort", "title_rank"),
+    "year_asc": ("year_asc_key", "year_asc_rank"),
+    "year_desc": ("year_desc_key", "year_desc_rank"),
+}
 UPSERT_HEAP = 64_000_000
 UPSERT_THREADS = 1
 REBUILD_HEAP = 256_000_000
@@ -104,12 +118,21 @@ def build_schema() -> tantivy.Schema:
     for field in FACET_FIELDS.values():
         sb.add_text_field(field, tokenizer_name="raw", fast=True, index_option="basic")
     sb.add_integer_field("year", indexed=True, fast=True)
-    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
+    sb.add_integer_field("holdings", fast=True)
+    sb.add_text_field("title_prefix", tokenizer_name="raw", index_option="basic")
+    for key_field, rank_field in SORT_FIELDS.values():
+        sb.add_text_field(key_field, tokenizer_name="raw", fast=True, index_option="basic")
+        sb.add_integer_field(rank_field, indexed=True, fast=True)
     sb.add_bytes_field("stored", stored=True)
     return sb.build()
 
 
 SCHEMA = build_schema()
+
+
+def _regex_escape(text: str) -> str:
+    """Escape for tantivy's regex syntax (Rust regex): every ASCII punctuation character gets a backslash."""
+    return "".join("\\" + ch if ch.isascii() and not ch.isalnum() and ch != " " else ch for ch in text)
 
 
 def _is_fatal(exc: BaseException) -> bool:
@@ -142,11 +165,31 @@ def _to_tantivy(doc: dict) -> tantivy.Document:
     for field in FACET_FIELDS.values():
         for value in doc[field]:
             out.add_text(field, value)
-    if doc["year"] is not None:
-        out.add_integer("year", doc["year"])
-    out.add_text("title_sort", doc["title_sort"])
+    year = doc["year"]
+    if year is not None:
+        out.add_integer("year", year)
+    out.add_integer("holdings", doc["holdings_count"])
+    out.add_text("title_prefix", doc["title_prefix"])
+    for field, key in sort_keys(doc).items():
+        out.add_text(field, key)
+        out.add_integer(SORT_RANK_OF[field], sort_rank(key) if field == "title_sort" else int(key[:5]))
     out.add_bytes("stored", doc["stored"].encode("utf-8"))
     return out
+
+
+SORT_RANK_OF = dict(SORT_FIELDS.values())
+
+
+def sort_keys(doc: dict) -> dict[str, str]:
+    """The text sort keys of a document; year keys start with 5 digits, which are also their rank."""
+    year, doc_id = doc["year"], doc["id"]
+    asc = NO_YEAR if year is None else year - YEAR_MIN + 1
+    desc = NO_YEAR if year is None else YEAR_MAX - year
+    return {
+        "title_sort": doc["title_sort"],
+        "year_asc_key": f"{asc:05d} {doc_id}",
+        "year_desc_key": f"{desc:05d} {doc_id}",
+    }
 
 
 class _Generation:
@@ -158,7 +201,7 @@ class _Generation:
         self.index = index
 
 
-class TantivyBackend:
+class TantivyBackend(EngineBackend):
     """`SearchBackend` on an embedded tantivy index stored under `index_dir`."""
 
     def __init__(
@@ -418,43 +461,121 @@ class TantivyBackend:
         with _engine_errors("search index unavailable"):
             return gen.index.searcher().num_docs
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        parsed = parse_query(query.q)
-        offset = (query.page - 1) * query.size
-        if offset + query.size > MAX_RESULT_WINDOW:
-            raise BadQuery(f"page * size may not exceed {MAX_RESULT_WINDOW}; narrow the search instead")
+    def _execute(
+        self, parsed: ParsedQuery, query: SearchQuery, *, offset: int, after: Any, size: int, facets: bool
+    ) -> EnginePage:
         gen = self._current()
         with _engine_errors("search failed"):
-            engine_query = self._build_query(parsed, query)
+            engine_query = self._build_query(parsed, query)  # BadQuery for bad filters
             searcher = gen.index.searcher()
-            kwargs: dict[str, Any] = {}
-            if query.sort == "year_desc":
-                kwargs = {"order_by_field": "year", "order": tantivy.Order.Desc}
-            elif query.sort == "year_asc":
-                kwargs = {"order_by_field": "year", "order": tantivy.Order.Asc}
-            elif query.sort == "title":
-                kwargs = {"order_by_field": "title_sort", "order": tantivy.Order.Asc}
-            # tantivy refuses limit=0; size=0 (facets only) still asks for one hit and drops it.
-            result = searcher.search(engine_query, max(query.size, 1), count=True, offset=offset, **kwargs)
-            hits = [self._hit(searcher, address) for _, address in result.hits][: query.size]
-            facets = self._facets(searcher, engine_query) if query.facets else {}
-            total = result.count
-        return SearchResult(total=total, page=query.page, size=query.size, hits=hits, facets=facets)
+            limit = max(size, 1)  # tantivy refuses limit=0; size=0 (facets only) asks for one hit and drops it
+            next_after = None
+            if query.sort == "relevance":
+                result = searcher.search(engine_query, limit, count=True, offset=offset)
+                total = result.count
+                addresses = [address for _, address in result.hits][:size]
+            else:
+                key_field, rank_field = SORT_FIELDS[query.sort]
+                if after is None:
+                    result = searcher.search(
+                        engine_query, limit, count=True, order_by_field=key_field, order=tantivy.Order.Asc,
+                        offset=offset,
+                    )
+                    total = result.count
+                else:
+                    rank, in_group = self._after_state(after)
+                    seek = tantivy.Query.range_query(SCHEMA, rank_field, tantivy.FieldType.Integer, rank, None)
+                    paged = tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Must, engine_query), (tantivy.Occur.Must, seek)]
+                    )
+                    result = searcher.search(
+                        paged, limit, count=False, order_by_field=key_field, order=tantivy.Order.Asc,
+                        offset=in_group,
+                    )
+                    total = searcher.search(engine_query, 1, count=True).count
+                addresses = [address for _, address in result.hits][:size]
+                if addresses:
+                    ranks = searcher.fast_field_values(rank_field, addresses)
+                    last = ranks[-1]
+                    same = sum(1 for r in ranks if r == last)
+                    if after is not None:
+                        rank, in_group = self._after_state(after)
+                        if all(r == rank for r in ranks):
+                            same = in_group + len(ranks)
+                    elif ranks[0] == last and offset > 0:
+                        # the group may have started on an earlier page: count what lies before it
+                        before = tantivy.Query.range_query(
+                            SCHEMA, rank_field, tantivy.FieldType.Integer, None, last, include_upper=False
+                        )
+                        earlier = searcher.search(
+                            tantivy.Query.boolean_query(
+                                [(tantivy.Occur.Must, engine_query), (tantivy.Occur.Must, before)]
+                            ), 1, count=True,
+                        ).count
+                        same = offset + len(addresses) - earlier
+                    next_after = [last, same]
+            records = [json.loads(searcher.doc(address).get_first("stored")) for address in addresses]
+            facet_values = self._facets(searcher, engine_query) if facets else {}
+        return EnginePage(total=total, records=records, facets=facet_values, after=next_after)
 
     @staticmethod
-    def _hit(searcher: Any, address: Any) -> Hit:
-        record = json.loads(searcher.doc(address).get_first("stored"))
-        authors = record.get("authors") or []
-        return Hit(
-            id=str(record["id"]),
-            title=str(record.get("title") or ""),
-            authors=[str(a) for a in authors] if isinstance(authors, list) else [str(authors)],
-            year=record.get("year") if isinstance(record.get("year"), int) else None,
-            publisher=str(record["publisher"]) if record.get("publisher") else None,
-            isbns=[str(i) for i in record.get("isbns") or []],
-            libraries=[str(lib) for lib in record.get("libraries") or []],
-            holdings_count=int(record.get("holdings_count") or 0),
-        )
+    def _after_state(after: Any) -> tuple[int, int]:
+        if (
+            not isinstance(after, list)
+            or len(after) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in after)
+            or after[1] < 0
+            or after[1] > 10_000_000
+        ):
+            raise BadQuery("invalid cursor")
+        return after[0], after[1]
+
+    def _stored(self, searcher: Any, result: Any) -> list[dict]:
+        return [json.loads(searcher.doc(address).get_first("stored")) for _, address in result.hits]
+
+    def _known_words(self, folded_words: list[str]) -> set[str]:
+        gen = self._current()
+        with _engine_errors("search failed"):
+            searcher = gen.index.searcher()
+            return {
+                word
+                for word in folded_words
+                if any(searcher.doc_freq(f"{field}_folded", word) for field in TEXT_FIELDS)
+            }
+
+    def _fuzzy_records(self, folded_word: str, distance: int, limit: int) -> list[dict]:
+        gen = self._current()
+        with _engine_errors("search failed"):
+            searcher = gen.index.searcher()
+            fuzzy = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Should, tantivy.Query.fuzzy_term_query(SCHEMA, field, folded_word, distance, True))
+                    for field in ("title_folded", "authors_folded")
+                ]
+            )
+            return self._stored(searcher, searcher.search(fuzzy, limit, count=False))
+
+    def _prefix_records(self, prefix: str, limit: int) -> list[dict]:
+        gen = self._current()
+        with _engine_errors("search failed"):
+            searcher = gen.index.searcher()
+            q = tantivy.Query.regex_query(SCHEMA, "title_prefix", _regex_escape(prefix) + ".*")
+            result = searcher.search(q, limit, count=False, order_by_field="holdings", order=tantivy.Order.Desc)
+            return self._stored(searcher, result)
+
+    def _phrase_prefix_records(self, folded_words: list[str], last_is_prefix: bool, limit: int) -> list[dict]:
+        tokens = [t for w in folded_words for t in _FOLDED.analyze(w)]
+        if not tokens:
+            return []
+        gen = self._current()
+        with _engine_errors("search failed"):
+            searcher = gen.index.searcher()
+            if last_is_prefix:
+                q = tantivy.Query.phrase_prefix_query(SCHEMA, "title_folded", tokens)
+            else:
+                q = self._tokens_query("title_folded", tokens)
+            result = searcher.search(q, limit, count=False, order_by_field="holdings", order=tantivy.Order.Desc)
+            return self._stored(searcher, result)
 
     def _facet_size(self, name: str) -> int:
         return max(self.facet_size, YEAR_FACET_SIZE) if name == "year" else self.facet_size
@@ -473,8 +594,7 @@ class TantivyBackend:
                 for b in buckets
                 if b.get("doc_count")
             ]
-            values.sort(key=lambda v: (-v.count, v.value))
-            facets[name] = values
+            facets[name] = sort_facet_values(values)
         return facets
 
     # ------------------------------------------------------------------ query building
@@ -535,25 +655,13 @@ class TantivyBackend:
     @staticmethod
     def _filters(query: SearchQuery) -> list[tantivy.Query]:
         filters: list[tantivy.Query] = []
-        for name, values in query.filters.items():
-            if name not in FACETS:
-                raise BadQuery(f"unknown filter {name!r}; filters are {', '.join(FACETS)}")
-            cleaned = [nfc(str(v)).strip() for v in values if v is not None and str(v).strip()]
-            if not cleaned:
-                continue
-            if name == "year":
-                try:
-                    years = sorted({int(v) for v in cleaned})
-                except ValueError as exc:
-                    raise BadQuery(f"year filter values must be integers, got {cleaned!r}") from exc
-                years = [y for y in years if YEAR_MIN <= y <= YEAR_MAX] or [YEAR_MAX + 1]  # out of range: none
-                filters.append(tantivy.Query.term_set_query(SCHEMA, "year", years))
+        for spec in filter_specs(query):
+            if isinstance(spec, RangeFilter):
+                filters.append(
+                    tantivy.Query.range_query(SCHEMA, spec.field, tantivy.FieldType.Integer, spec.low, spec.high)
+                )
             else:
-                filters.append(tantivy.Query.term_set_query(SCHEMA, FACET_FIELDS[name], sorted(set(cleaned))))
-        if query.year_from is not None or query.year_to is not None:
-            low = None if query.year_from is None else max(min(query.year_from, YEAR_MAX + 1), YEAR_MIN - 1)
-            high = None if query.year_to is None else max(min(query.year_to, YEAR_MAX + 1), YEAR_MIN - 1)
-            filters.append(tantivy.Query.range_query(SCHEMA, "year", tantivy.FieldType.Integer, low, high))
+                filters.append(tantivy.Query.term_set_query(SCHEMA, spec.field, spec.values))
         return filters
 
     def close(self) -> None:
