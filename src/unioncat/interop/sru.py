@@ -170,7 +170,7 @@ def _packing(req: Request_) -> str:
         escaping = req.params.get("recordXMLEscaping", "xml")
         packing = req.params.get("recordPacking", "packed")
         if packing not in ("packed",):
-            raise Diagnostic(6, "Unsupported parameter value", f"recordPacking={packing}")
+            raise Diagnostic(71, "Unsupported record packing", f"recordPacking={packing} (only 'packed')")
         value = escaping
     else:
         value = req.params.get("recordPacking", "xml")
