@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from unioncat.normalize.vietnamese import fold
 from unioncat.search.backend import FACETS, BadQuery, SearchQuery, SearchResult
+from unioncat.search.collation import vietnamese_sort_key
 
 from .records import (
     DN,
@@ -29,6 +31,7 @@ from .records import (
 )
 
 ALL = records()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(backend, q: str = "", **kw) -> SearchResult:
@@ -340,9 +343,16 @@ def test_sort_by_year(backend):
 
 
 def test_sort_by_title(backend):
-    titles = [h.title for h in run(backend, sort="title").hits]
-    assert [fold(t) for t in titles] == sorted(fold(r["title"]) for r in ALL)
+    result = run(backend, sort="title")
+    titles = [h.title for h in result.hits]
+    assert ids(result) == [r["id"] for r in sorted(ALL, key=lambda r: vietnamese_sort_key(r["title"], r["id"]))]
     assert titles[0] == "A history of Vietnam"
+    # Vietnamese collation: d before đ whatever follows; the letters of the whole title before any tone
+    d_titles = [t for t in titles if fold(t[0]) == "d"]
+    assert d_titles == ["Dế mèn phiêu lưu ký", "Địa chí Nghệ An", "Đường Kách mệnh", "Đường sắt Việt Nam"]
+    h_titles = [t for t in titles if t.startswith("H")]
+    assert h_titles == ["Hòa bình", "Hoà giải ở cơ sở", "Hóa học đại cương", "Họa sĩ Việt Nam thế kỷ XX",
+                        "Hoa và cây cảnh"]
 
 
 def test_sort_applies_to_a_query(backend):
@@ -427,3 +437,169 @@ def test_searches_while_writing(writable):
             f.result()
     assert errors == []
     assert writable.count() == 40
+
+
+# --------------------------------------------------------------------------- highlights
+
+
+def hit(result: SearchResult, doc_id: str):
+    return next(h for h in result.hits if h.id == doc_id)
+
+
+def test_highlights_mark_the_matched_words_in_the_catalogued_text(backend):
+    kieu = hit(run(backend, "kieu"), "u-002")
+    assert kieu.highlights == {"title": ["Truyện <mark>Kiều</mark>"]}
+    assert hit(run(backend, "kieu"), "u-010").highlights == {"subjects": ["Truyện <mark>Kiều</mark>"]}
+    # the folded match marks every accent variant, the text keeps its own tone placement
+    assert hit(run(backend, "hoa"), "u-021").highlights["title"] == ["<mark>Hoà</mark> giải ở cơ sở"]
+    # a phrase marks the run of words; other fields with the same words are marked too
+    hcm = hit(run(backend, '"ho chi minh"'), "u-007").highlights
+    assert hcm == {"authors": ["<mark>Hồ Chí Minh</mark>"]}
+    assert hit(run(backend, 'title:"nghe an"'), "u-001").highlights == {"title": ["Lịch sử <mark>Nghệ An</mark>"]}
+    assert hit(run(backend, "title:nghe an"), "u-001").highlights == {
+        "title": ["Lịch sử <mark>Nghệ An</mark>"], "subjects": ["Nghệ <mark>An</mark>"],
+        "publisher": ["Nxb. Nghệ <mark>An</mark>"],
+    }
+    assert all(h.highlights is None for h in run(backend).hits)  # nothing asked, nothing marked
+    assert all(h.highlights is None for h in run(backend, "kieu", highlight=False).hits)
+
+
+def test_highlights_are_html_escaped(empty_backend):
+    record = records()[1]
+    record["title"] = 'Kiều <script>alert("x")</script> & co'
+    empty_backend.upsert([record])
+    [found] = run(empty_backend, "kiều script").hits
+    assert found.highlights["title"] == [
+        '<mark>Kiều</mark> &lt;<mark>script</mark>&gt;alert(&quot;x&quot;)&lt;/<mark>script</mark>&gt; &amp; co'
+    ]
+
+
+# --------------------------------------------------------------------------- cursors (deep paging)
+
+
+def follow(backend, **kw) -> tuple[list[str], int]:
+    """Every hit id by following next_cursor from the first page; and how many pages that took."""
+    seen: list[str] = []
+    query = SearchQuery(**kw)
+    pages = 0
+    while True:
+        result = backend.search(query)
+        pages += 1
+        seen += ids(result)
+        assert result.total == kw.get("expected_total", result.total)
+        if result.next_cursor is None:
+            return seen, pages
+        query = query.model_copy(update={"cursor": result.next_cursor})
+
+
+@pytest.mark.parametrize("sort", ["title", "year_desc", "year_asc", "relevance"])
+@pytest.mark.parametrize("size", [1, 4, 7])
+def test_cursor_pages_through_everything_once_in_order(backend, sort, size):
+    everything = ids(run(backend, sort=sort))
+    seen, pages = follow(backend, sort=sort, size=size)
+    assert len(seen) == len(set(seen)) == 30
+    if sort == "relevance":
+        assert set(seen) == set(everything)  # all scores are equal: any order, but each once
+    else:
+        assert seen == everything
+    assert pages == -(-30 // size)
+
+
+def test_cursor_with_query_filters_and_facets(backend):
+    query = SearchQuery(q="việt nam", sort="year_desc", size=2, filters={"language": ["vie"]})
+    first = backend.search(query)
+    everything = ids(backend.search(query.model_copy(update={"size": 100})))
+    seen = ids(first)
+    cursor = first.next_cursor
+    while cursor:
+        page = backend.search(query.model_copy(update={"cursor": cursor}))
+        assert page.total == first.total and page.facets == first.facets  # totals and facets stay whole
+        seen += ids(page)
+        cursor = page.next_cursor
+    assert seen == everything
+
+
+def test_cursor_from_a_numbered_page_continues_after_it(backend):
+    everything = ids(run(backend, sort="year_asc"))
+    third = backend.search(SearchQuery(sort="year_asc", size=4, page=3))
+    assert ids(third) == everything[8:12]
+    after = backend.search(SearchQuery(sort="year_asc", size=4, cursor=third.next_cursor))
+    assert ids(after) == everything[12:16]
+    assert after.page == 4
+
+
+def test_cursor_of_another_search_or_garbage_is_a_bad_query(backend):
+    cursor = backend.search(SearchQuery(q="hoa", sort="title", size=2)).next_cursor
+    assert cursor
+    for bad in (SearchQuery(q="kiều", sort="title", size=2, cursor=cursor),  # another query
+                SearchQuery(q="hoa", sort="year_asc", size=2, cursor=cursor),  # another sort
+                SearchQuery(q="hoa", sort="title", cursor="not-a-cursor"),
+                SearchQuery(q="hoa", sort="title", cursor="x" * 5000),
+                SearchQuery(q="hoa", sort="title", cursor="eyJ2IjoxfQ")):  # {"v":1}
+        with pytest.raises(BadQuery):
+            backend.search(bad)
+    # the same search with another page size or without facets may use it
+    assert backend.search(SearchQuery(q="hoa", sort="title", size=3, facets=False, cursor=cursor)).hits
+
+
+def test_no_cursor_on_the_last_page(backend):
+    assert run(backend).next_cursor is None
+    assert run(backend, "kiều").next_cursor is None
+    assert backend.search(SearchQuery(size=0)).next_cursor is None
+
+
+# --------------------------------------------------------------------------- autocomplete and did you mean
+
+
+def test_autocomplete_title_prefix_folded(backend):
+    assert backend.suggest("lich s") == ["Lịch sử Nghệ An"]
+    assert backend.suggest("Lịch sử") == ["Lịch sử Nghệ An"]
+    assert backend.suggest("duong") == ["Đường Kách mệnh", "Đường sắt Việt Nam", "Con đường xưa em đi"]
+    assert set(backend.suggest("nghe")) == {"Lịch sử Nghệ An", "Địa chí Nghệ An", "Ca dao Nghệ Tĩnh"}
+    assert backend.suggest("tu dien anh v") == ["Từ điển Anh - Việt"]  # punctuation is not a word
+    hoa = {"Hòa bình", "Hoà giải ở cơ sở", "Hóa học đại cương", "Họa sĩ Việt Nam thế kỷ XX", "Hoa và cây cảnh"}
+    got = backend.suggest("hoa ")  # a finished word: every accent variant of hoa, not "hoàng"
+    assert set(got[:5]) == hoa  # titles starting with it first, then titles with it anywhere
+    assert set(got[5:]) == {"Chiến tranh và hòa bình", "Giáo trình hóa sinh"}
+    assert backend.suggest("hoa v") == ["Hoa và cây cảnh"]
+    assert len(backend.suggest("h", size=10)) == 0  # too short to be useful
+    assert len(backend.suggest("viet", size=2)) == 2
+
+
+@pytest.mark.parametrize("q", ["", " ", "\x00", '"', "*", "a" * 10_000, "(((", "🙂"])
+def test_autocomplete_never_fails(backend, q):
+    assert isinstance(backend.suggest(q), list)
+
+
+def test_did_you_mean_for_typos(backend):
+    result = run(backend, "truyen kieuu")
+    assert result.total == 0 and result.did_you_mean == "truyen kieu"
+    assert run(backend, "Truyện Kiềuu").did_you_mean == "Truyện kiều"  # accents typed: accents suggested
+    assert run(backend, "duong kach mehn").did_you_mean == "duong kach menh"
+    assert run(backend, "nguyen duu").did_you_mean == "nguyen du"
+    assert run(backend, "xqzwvk").did_you_mean is None
+    assert run(backend, "kiều").did_you_mean is None  # found something: no suggestion
+    # the suggestion must find something under the same filters
+    assert run(backend, "truyen kieuu", filters={"library": [HUE]}).did_you_mean is None
+    assert run(backend, "truyen kieuu", spellcheck=False).did_you_mean is None
+
+
+# --------------------------------------------------------------------------- provinces before 2025
+
+
+def test_former_province_names_find_the_holdings(empty_backend):
+    """QBI (Quảng Bình library) is in Quảng Trị since 2025-07-01: both names find its holdings."""
+    from harvesters.definitions import load_definitions
+    from unioncat.dedup.merge import LibraryInfo, Member, build_union_record
+    from unioncat.normalize.record import CanonicalRecord, Holding
+
+    defs = {d.code: d for d in load_definitions(ROOT / "harvesters" / "libraries" / "bac-mien-trung")}
+    qbi = defs["QBI"]
+    libraries = {"QBI": LibraryInfo(qbi.code, qbi.name, qbi.province, tuple(qbi.former_provinces))}
+    canonical = CanonicalRecord(source_format="marc21", title="Địa chí Quảng Bình", year=2005,
+                                holdings=[Holding(call_number="915.97 Đ301")])
+    union = build_union_record("u-qbi", [Member(1, "QBI", "oai:qbi:1", canonical)], libraries)
+    assert empty_backend.upsert([union]) == 1
+    for province in ("Quảng Bình", "Quảng Trị"):
+        assert ids(run(empty_backend, filters={"province": [province]})) == ["u-qbi"]
+    assert facet(run(empty_backend), "province") == {"Quảng Bình": 1, "Quảng Trị": 1}

@@ -150,31 +150,36 @@ def max_edits(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-def best_correction(word: str, records: list[dict]) -> str | None:
-    """The closest word to `word` (folded) in the titles and authors of `records`, in the reader's style:
-    accented when the reader typed marks, folded when not. Ties: fewer edits, then more records, then A-Z."""
+def best_correction(word: str, records: list[dict], context: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """The closest word to `word` in the titles and authors of `records`, in the reader's style: accented when
+    the reader typed marks, folded when not. Ranked by edits, then by how many of those records also hold
+    the other words of the query (`context`, folded), then by how many records hold it, then A-Z."""
     folded_word = fold(word)
     limit = max_edits(folded_word)
     found: Counter[tuple[int, str, str]] = Counter()
+    together: Counter[tuple[int, str, str]] = Counter()
     for record in records:
         texts: list[Any] = [record.get("title"), record.get("subtitle")]
-        authors = record.get("authors")
-        texts += authors if isinstance(authors, list) else [authors]
+        for key in ("authors", "subjects"):
+            value = record.get(key)
+            texts += value if isinstance(value, list) else [value]
+        tokens = [token for text in texts if text for token in words(nfc(str(text)))]
+        folded_tokens = {fold(token) for token in tokens}
+        has_context = context <= folded_tokens
         seen: set[str] = set()
-        for text in texts:
-            if not text:
+        for token in tokens:
+            folded = fold(token)
+            if folded in seen or folded == folded_word or not folded.isalpha():
                 continue
-            for token in words(nfc(str(text))):
-                folded = fold(token)
-                if folded in seen or folded == folded_word or not folded.isalpha():
-                    continue
-                distance = edit_distance(folded, folded_word, limit)
-                if distance <= limit:
-                    seen.add(folded)
-                    found[(distance, folded, token.lower())] += 1
+            seen.add(folded)
+            distance = edit_distance(folded, folded_word, limit)
+            if distance <= limit:
+                key = (distance, folded, token.lower())
+                found[key] += 1
+                together[key] += has_context
     if not found:
         return None
-    distance, folded, accented_form = min(found, key=lambda k: (k[0], -found[k], k[1]))
+    distance, folded, accented_form = min(found, key=lambda k: (k[0], -together[k], -found[k], k[1]))
     return accented_form if word != fold(word) else folded
 
 
@@ -295,7 +300,7 @@ class EngineBackend:
         changed = False
         for folded in unknown:
             candidates = self._fuzzy_records(folded, max_edits(folded), SPELL_CANDIDATE_DOCS)
-            correction = best_correction(typed[folded], candidates)
+            correction = best_correction(typed[folded], candidates, known)
             if correction is None:
                 continue
             pattern = re.compile(rf"(?<![^\W_]){re.escape(typed[folded])}(?![^\W_])", re.IGNORECASE)
