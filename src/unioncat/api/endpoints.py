@@ -47,10 +47,27 @@ async def search(
     sort: Annotated[str, Query(pattern="^(relevance|year_desc|year_asc|title)$")] = "relevance",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=0, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2_000)] = None,
+    highlight: bool = True,
 ):
+    """Search; `next_cursor` of a result, passed back as `cursor` (same q, filters and sort), gives the next page
+    without a depth limit for year/title sorts. Hits carry `highlights`; an empty result may carry
+    `did_you_mean`."""
     query = search_query_from(q, library, province, language, format, subject, year_from, year_to, sort, page, size)
+    query = query.model_copy(update={"cursor": cursor or None, "highlight": highlight})
     result = await run_in_threadpool(request.app.state.backend.search, query)
     return result.model_dump()
+
+
+@router.get("/suggest")
+async def suggest(
+    request: Request,
+    q: Annotated[str, Query(max_length=10_000)] = "",
+    size: Annotated[int, Query(ge=1, le=20)] = 10,
+):
+    """Autocomplete: titles starting with what was typed, accents optional ("lich s" -> "Lịch sử …")."""
+    suggestions = await run_in_threadpool(request.app.state.backend.suggest, q, size)
+    return {"q": q, "suggestions": suggestions}
 
 
 @router.get("/records/{record_id}")
