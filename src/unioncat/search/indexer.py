@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,14 +40,67 @@ async def index_dirty(
     return len(ids)
 
 
-async def reindex_all(sessions: async_sessionmaker[AsyncSession], backend: SearchBackend) -> int:
-    """Full rebuild into a new index with an atomic switch; searches keep working meanwhile."""
-    async with sessions() as session:
-        result = await session.stream(select(Cluster.data).where(Cluster.status == "active").execution_options(yield_per=2000))
-        docs = [data async for (data,) in result if data]
-    count = backend.rebuild(iter(docs))
+async def reindex_all(
+    sessions: async_sessionmaker[AsyncSession], backend: SearchBackend, batch_size: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Full rebuild into a new index with an atomic switch; searches keep working meanwhile.
+
+    Records stream from the database in batches of `batch_size` (keyset pages by cluster id, each in its own
+    short read) into `backend.rebuild` running in a worker thread, through a bounded queue: memory stays at a
+    few batches whatever the catalogue size, and reading overlaps indexing.
+    """
+    loop = asyncio.get_running_loop()
+    batches: queue.Queue[list[dict] | BaseException | None] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def documents() -> Iterator[dict]:
+        while True:
+            item = batches.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+
+    def run_rebuild() -> int:
+        try:
+            return backend.rebuild(documents())
+        finally:
+            stop.set()  # the producer must not wait on a full queue nobody reads any more
+
+    rebuild = loop.run_in_executor(None, run_rebuild)
+    sent = 0
+    try:
+        last_id: str | None = None
+        while not stop.is_set():
+            async with sessions() as session:
+                statement = select(Cluster.id, Cluster.data).where(Cluster.status == "active")
+                if last_id is not None:
+                    statement = statement.where(Cluster.id > last_id)
+                rows = (await session.execute(statement.order_by(Cluster.id).limit(batch_size))).all()
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            batch = [data for _, data in rows if data]
+            while not stop.is_set():
+                try:
+                    batches.put(batch, timeout=0.1)
+                    break
+                except queue.Full:
+                    await asyncio.sleep(0.01)
+            sent += len(batch)
+            if on_progress:
+                on_progress(sent)
+    except BaseException as exc:
+        if not stop.is_set():
+            batches.put(exc)  # the rebuild fails and keeps the old index
+        with contextlib.suppress(BaseException):
+            await rebuild
+        raise
+    if not stop.is_set():
+        batches.put(None)
+    count = await rebuild
     async with transaction(sessions) as session:
         await session.execute(update(Cluster).values(index_dirty=False))
     return count
-
-
