@@ -194,3 +194,37 @@ async def test_cli_export_marc_formats_carry_every_member(sqlite_settings, membe
     assert {f.get("h") for f in merged[0].get_fields("852")} == {"959.742 L302S", "9(V)2 L302S"}
     assert {f.get("a") for f in merged[0].get_fields("035")} >= {"(THA)oai:tha.lib.vn:T1", "(NAN)oai:nan.lib.vn:N7"}
     assert "Lịch sử Nghệ An" in merged[0].title
+
+
+async def test_staff_split_override_over_the_api_and_undo(db_settings, sessions, member_servers):
+    await register(sessions, member_servers)
+    await harvest_many(sessions, db_settings, ["THA", "NAN"])
+    backend = open_backend(db_settings)
+    await process(sessions, backend)
+    backend.close()
+    settings = db_settings.model_copy(update={"staff_token": "s3cret-token"})
+    app = create_app(settings)
+    staff = {"Authorization": "Bearer s3cret-token"}
+
+    async def holders(client):
+        hits = (await client.get("/api/v1/search", params={"q": "lich su nghe an"})).json()["hits"]
+        return sorted(tuple(sorted(h["libraries"])) for h in hits)
+
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        assert await holders(client) == [("NAN",), ("NAN", "THA")]
+        body = {"kind": "split", "record_a": "THA:oai:tha.lib.vn:T1", "note": "different printing"}
+        denied = await client.post("/api/v1/overrides", json=body)
+        assert denied.status_code == 401 and denied.json()["error"] == "Unauthorized"
+
+        created = await client.post("/api/v1/overrides", json=body, headers=staff)
+        assert created.status_code == 201, created.text
+        assert await holders(client) == [("NAN",), ("NAN",), ("THA",)]  # the reader now sees THA's copy apart
+        listed = (await client.get("/api/v1/overrides", headers=staff)).json()["overrides"]
+        assert [o["kind"] for o in listed] == ["split"]
+
+        undone = await client.delete(f"/api/v1/overrides/{created.json()['override']['id']}", headers=staff)
+        assert undone.status_code == 200
+        assert await holders(client) == [("NAN",), ("NAN", "THA")]
+        unknown = await client.post("/api/v1/overrides", json=body | {"record_a": "THA:no-such-record"}, headers=staff)
+        assert unknown.status_code in (400, 404) and "error" in unknown.json()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from unioncat.api.endpoints import router as api_router
+from unioncat.api.overrides import overrides_router
 from unioncat.interop.oai_provider import router as oai_router
 from unioncat.interop.sru import router as sru_router
 from unioncat.staff.endpoints import router as staff_router
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _error(exc.status_code, name, str(exc.detail))
 
     app.include_router(api_router)
+    app.include_router(overrides_router)
     app.include_router(web_router)
     app.include_router(staff_router)
     app.include_router(oai_router)
