@@ -3,6 +3,7 @@ surviving a rebuild, and the wiring in `open_backend`."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 
@@ -217,3 +218,38 @@ def test_first_use_from_several_threads_does_not_deadlock(index_dir):
     assert generations(index_dir) == [current(index_dir)]
     assert backend.count() == 30
     backend.close()
+
+
+def _many(n: int):
+    base = records()
+    for i in range(n):
+        record = dict(base[i % len(base)])
+        record["id"] = f"m-{i:06d}"
+        yield record
+
+
+def test_large_rebuild_prepares_in_worker_processes(tmp_path):
+    parallel = TantivyBackend(tmp_path / "parallel", prepare_workers=2)
+    inline = TantivyBackend(tmp_path / "inline", prepare_workers=1)
+    try:
+        extra = records()[1]
+        extra["id"] = "m-000003"  # a duplicate id in a later chunk: the last one wins
+        extra["title"] = "Bản cuối cùng"
+        assert parallel.rebuild(itertools.chain(_many(7_000), [extra])) == 7_000
+        assert inline.rebuild(itertools.chain(_many(7_000), [extra])) == 7_000
+        for q in ("", "kiều", "nghe an", "cuối cùng"):
+            a = parallel.search(SearchQuery(q=q, size=50, sort="title"))
+            b = inline.search(SearchQuery(q=q, size=50, sort="title"))
+            assert (a.total, [h.id for h in a.hits], a.facets) == (b.total, [h.id for h in b.hits], b.facets)
+        assert [h.id for h in parallel.search(SearchQuery(q="cuối cùng")).hits] == ["m-000003"]
+
+        def failing():
+            yield from _many(6_000)
+            raise RuntimeError("source went away")
+
+        with pytest.raises(RuntimeError):
+            parallel.rebuild(failing())
+        assert parallel.count() == 7_000
+    finally:
+        parallel.close()
+        inline.close()

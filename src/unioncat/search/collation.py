@@ -15,7 +15,9 @@ an engine without range queries on text can still jump close to a cursor with an
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _LETTER_CODE = {letter: chr(0x41 + rank) for rank, letter in enumerate(_ALPHABET)}  # 'A' .. 'a'
@@ -57,34 +59,34 @@ def _char_weights(ch: str) -> tuple[str, str] | None:
     return ch, "0"  # other scripts: after the Latin letters, in code point order
 
 
+@lru_cache(maxsize=200_000)
+def _word_weights(word: str) -> tuple[str, str]:
+    """(primary codes, tone digit) of one lowercase word of letters and digits; cached (syllables repeat)."""
+    codes: list[str] = []
+    tone = "0"
+    for ch in word:
+        weights = _char_weights(ch)
+        if weights is None:  # pragma: no cover - words hold letters and digits only
+            continue
+        codes.append(weights[0])
+        if weights[1] != "0":
+            tone = weights[1]
+    return "".join(codes), tone
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
 def collation_parts(text: str | None) -> tuple[str, str]:
     """(primary, secondary) weights of a text; the secondary part is one tone digit per word (a syllable
     carries one tone wherever it is written: "hoà" and "hòa" are equal)."""
     if not text:
         return EMPTY_PRIMARY, ""
-    lowered = unicodedata.normalize("NFC", text).lower()
-    words: list[str] = []
-    tones: list[str] = []
-    current: list[str] = []
-    tone = "0"
-    for ch in lowered:
-        weights = _char_weights(ch)
-        if weights is None:
-            if current:
-                words.append("".join(current))
-                tones.append(tone)
-                current, tone = [], "0"
-            continue
-        current.append(weights[0])
-        if weights[1] != "0":
-            tone = weights[1]
-    if current:
-        words.append("".join(current))
-        tones.append(tone)
-    primary = WORD_SEP.join(words)[:MAX_PRIMARY]
+    found = [_word_weights(w) for w in _WORD.findall(unicodedata.normalize("NFC", text).lower())]
+    primary = WORD_SEP.join(codes for codes, _ in found if codes)[:MAX_PRIMARY]
     if not primary:
         return EMPTY_PRIMARY, ""
-    return primary, "".join(tones)[:MAX_PRIMARY]
+    return primary, "".join(tone for codes, tone in found if codes)[:MAX_PRIMARY]
 
 
 def vietnamese_sort_key(text: str | None, doc_id: str = "") -> str:

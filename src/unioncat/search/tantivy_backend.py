@@ -13,8 +13,12 @@ CURRENT file's identity. Text fields are indexed twice: accented (lowercased, ma
 
 from __future__ import annotations
 
+import base64
+import collections
 import contextlib
+import itertools
 import json
+import multiprocessing
 import logging
 import os
 import shutil
@@ -90,6 +94,9 @@ UPSERT_THREADS = 1
 REBUILD_HEAP = 256_000_000
 REBUILD_THREADS = max(1, min(2, os.cpu_count() or 1))
 WRITER_LOCK_TIMEOUT = 30.0
+PREPARE_WORKERS = max(1, min(4, os.cpu_count() or 1))  # processes preparing documents during a rebuild
+PREPARE_CHUNK = 1_000
+PREPARE_INLINE_LIMIT = 5_000  # a rebuild of fewer records prepares them in this process
 
 
 def _analyzer(folded: bool) -> tantivy.TextAnalyzer:
@@ -152,28 +159,32 @@ def _engine_errors(message: str) -> Iterator[None]:
         raise SearchUnavailable(f"{message}: {exc}") from exc
 
 
-def _to_tantivy(doc: dict) -> tantivy.Document:
-    out = tantivy.Document()
-    out.add_text("id", doc["id"])
+def _doc_json(doc: dict) -> str:
+    """A search document (`to_document`) as the JSON tantivy's `add_json` takes (bytes as base64)."""
+    out: dict[str, Any] = {"id": doc["id"]}
     for field in TEXT_FIELDS:
-        for value in doc[field]:
-            out.add_text(field, value)
-        for value in doc[f"{field}_folded"]:
-            out.add_text(f"{field}_folded", value)
-    for value in doc["isbns"]:
-        out.add_text("isbns", value)
+        out[field] = doc[field]
+        out[f"{field}_folded"] = doc[f"{field}_folded"]
+    out["isbns"] = doc["isbns"]
     for field in FACET_FIELDS.values():
-        for value in doc[field]:
-            out.add_text(field, value)
-    year = doc["year"]
-    if year is not None:
-        out.add_integer("year", year)
-    out.add_integer("holdings", doc["holdings_count"])
-    out.add_text("title_prefix", doc["title_prefix"])
+        out[field] = doc[field]
+    if doc["year"] is not None:
+        out["year"] = doc["year"]
+    out["holdings"] = doc["holdings_count"]
+    out["title_prefix"] = doc["title_prefix"]
     for field, key in sort_keys(doc).items():
-        out.add_text(field, key)
-        out.add_integer(SORT_RANK_OF[field], sort_rank(key) if field == "title_sort" else int(key[:5]))
-    out.add_bytes("stored", doc["stored"].encode("utf-8"))
+        out[field] = key
+        out[SORT_RANK_OF[field]] = sort_rank(key) if field == "title_sort" else int(key[:5])
+    out["stored"] = base64.b64encode(doc["stored"].encode("utf-8")).decode("ascii")
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def prepare_chunk(records: list[dict]) -> list[tuple[str, str]]:
+    """Union records -> (id, tantivy JSON) pairs. Runs in worker processes during a rebuild."""
+    out = []
+    for record in records:
+        doc = to_document(record)
+        out.append((doc["id"], _doc_json(doc)))
     return out
 
 
@@ -212,12 +223,14 @@ class TantivyBackend(EngineBackend):
         writer_heap: int = UPSERT_HEAP,
         rebuild_heap: int = REBUILD_HEAP,
         rebuild_threads: int = REBUILD_THREADS,
+        prepare_workers: int = PREPARE_WORKERS,
     ):
         self.index_dir = Path(index_dir)
         self.facet_size = facet_size
         self.writer_heap = writer_heap
         self.rebuild_heap = rebuild_heap
         self.rebuild_threads = rebuild_threads
+        self.prepare_workers = prepare_workers
         self._write_lock = threading.RLock()  # one writer at a time in this process
         self._state_lock = threading.Lock()  # guards _gen / _pointer_stamp
         self._gen: _Generation | None = None
@@ -374,7 +387,7 @@ class TantivyBackend(EngineBackend):
                         if op == "upsert":
                             assert isinstance(payload, dict)
                             writer.delete_documents_by_term("id", payload["id"])
-                            writer.add_document(_to_tantivy(payload))
+                            writer.add_json(_doc_json(payload))
                             count += 1
                         else:
                             writer.delete_documents_by_term("id", payload)
@@ -420,15 +433,14 @@ class TantivyBackend(EngineBackend):
                     writer = self._writer(gen.index, self.rebuild_heap, self.rebuild_threads)
                 try:
                     seen: set[str] = set()
-                    for record in documents:
-                        doc = to_document(record)
+                    for doc_id, doc_json in self._prepared(documents):
                         with _engine_errors("search index rebuild failed"):
-                            if doc["id"] in seen:
-                                writer.delete_documents_by_term("id", doc["id"])
+                            if doc_id in seen:
+                                writer.delete_documents_by_term("id", doc_id)
                             else:
-                                seen.add(doc["id"])
+                                seen.add(doc_id)
                                 count += 1
-                            writer.add_document(_to_tantivy(doc))
+                            writer.add_json(doc_json)
                     with _engine_errors("search index rebuild commit failed"):
                         writer.commit()
                 finally:
@@ -445,6 +457,35 @@ class TantivyBackend(EngineBackend):
                 self._pointer_stamp = self._stamp()
             self._remove_stale_generations(keep=gen.name)
             return count
+
+    def _prepared(self, documents: Iterable[dict]) -> Iterator[tuple[str, str]]:
+        """(id, JSON) for every record, in input order. Preparing a document (NFC, folding, sort keys, stored
+        JSON) costs far more than tantivy's indexing of it, so a large rebuild prepares chunks in
+        `prepare_workers` processes while this thread reads the input and feeds the writer; a bounded window
+        of chunks in flight keeps memory flat. Small inputs are prepared inline."""
+        records = iter(documents)
+        head = list(itertools.islice(records, PREPARE_INLINE_LIMIT))
+        if len(head) < PREPARE_INLINE_LIMIT or self.prepare_workers <= 1:
+            yield from prepare_chunk(head)
+            while chunk := list(itertools.islice(records, PREPARE_CHUNK)):
+                yield from prepare_chunk(chunk)
+            return
+
+        def chunks() -> Iterator[list[dict]]:
+            for start in range(0, len(head), PREPARE_CHUNK):
+                yield head[start : start + PREPARE_CHUNK]
+            while chunk := list(itertools.islice(records, PREPARE_CHUNK)):
+                yield chunk
+
+        # spawn: the workers never inherit this process's threads or locks (tantivy writers, servers)
+        with multiprocessing.get_context("spawn").Pool(self.prepare_workers) as pool:
+            pending: collections.deque = collections.deque()
+            for chunk in chunks():
+                pending.append(pool.apply_async(prepare_chunk, (chunk,)))
+                if len(pending) >= 2 * self.prepare_workers:
+                    yield from pending.popleft().get()
+            while pending:
+                yield from pending.popleft().get()
 
     def _remove_stale_generations(self, keep: str) -> None:
         for path in self.index_dir.iterdir():
