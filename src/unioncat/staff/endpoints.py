@@ -300,8 +300,7 @@ async def cluster_action(request: Request, cluster_id: str, action: str):
                                         _int_or_none(form.get("record_b")), form.get("other"))
     except UnioncatError as exc:
         return _staff_error(request, exc)
-    decision = overrides.Decision(kind, a, b, (form.get("note") or "").strip()[:1000] or None, user,
-                                  absorb=(form.get("other") or "").strip()[:24] if kind == "always" else None)
+    decision = overrides.Decision(kind, a, b, (form.get("note") or "").strip()[:1000] or None, user)
     async with request.app.state.harvest_lock:  # never re-cluster while a harvest is processing
         result = await overrides.apply(sessions, backend, decision)
     if kind == "always":

@@ -1,26 +1,22 @@
 """Staff match decisions from the cluster page: split, never-merge, merge.
 
-Each decision is stored as a `MatchOverride` row (the dedup stage applies those on every clustering run), the
-records it concerns go back to status "normalized", and `pipeline.process` re-clusters them at once. Until the
-clustering stage reads overrides itself, `_enforce` makes the decision visible right away by moving cluster
-members directly (the same state the override asks the clustering to keep); once clustering honours the
-overrides, `_enforce` finds nothing left to do.
+The page's forms are checked here (`validate`), then stored and applied through the dedup stage's override
+service (`unioncat.dedup.overrides`), which re-clusters the records concerned at once and keeps applying
+the decision on every clustering run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from unioncat.db import Cluster, ClusterMember, Library, MatchOverride, SourceRecord, transaction
-from unioncat.db.tables import utcnow
-from unioncat.dedup.service import cluster_id_for, rebuild_dirty
+from unioncat.db import ClusterMember
+from unioncat.dedup import overrides as dedup_overrides
 from unioncat.errors import BadRequest, Conflict, RecordNotFound
 from unioncat.pipeline import process
 from unioncat.search.backend import SearchBackend
-from unioncat.search.indexer import index_dirty
 
 KINDS = ("split", "never", "always")
 
@@ -32,7 +28,6 @@ class Decision:
     record_b: int | None
     note: str | None
     created_by: str
-    absorb: str | None = None  # "always": the union record the reader knew for record_b; its id must redirect
 
 
 async def _cluster_of(session: AsyncSession, record_id: int) -> str | None:
@@ -44,26 +39,6 @@ async def _members(session: AsyncSession, cluster_id: str) -> list[int]:
     return list((await session.execute(
         select(ClusterMember.source_record_id).where(ClusterMember.cluster_id == cluster_id)
         .order_by(ClusterMember.source_record_id))).scalars())
-
-
-async def _fresh_cluster_id(session: AsyncSession, record_id: int) -> str:
-    library, identifier = (await session.execute(
-        select(Library.code, SourceRecord.identifier).join(Library, Library.id == SourceRecord.library_id)
-        .where(SourceRecord.id == record_id))).one()
-    for attempt in range(100):
-        cid = cluster_id_for(library, identifier, attempt)
-        existing = await session.get(Cluster, cid)
-        if existing is None:
-            now = utcnow()
-            session.add(Cluster(id=cid, status="active", dirty=True, index_dirty=True, member_count=0,
-                                created_at=now, updated_at=now))
-            await session.flush()
-            return cid
-        if existing.status == "empty":
-            existing.status, existing.redirect_to, existing.dirty = "active", None, True
-            await session.flush()
-            return cid
-    raise Conflict(f"no free cluster id for record {record_id}")
 
 
 async def validate(sessions: async_sessionmaker[AsyncSession], cluster_id: str, kind: str, record_a: int | None,
@@ -94,72 +69,25 @@ async def validate(sessions: async_sessionmaker[AsyncSession], cluster_id: str, 
         return members[0], other_members[0]
 
 
-async def _enforce(session: AsyncSession, decision: Decision) -> bool:
-    """Make the cluster state agree with the decision; True if something had to move."""
-    a, b = decision.record_a, decision.record_b
-    ca = await _cluster_of(session, a)
-    cb = await _cluster_of(session, b) if b is not None else None
-    if ca is None:
-        return False
-    now = utcnow()
-    if decision.kind == "split":
-        if len(await _members(session, ca)) < 2:
-            return False
-        moving, old = a, ca
-    elif decision.kind == "never":
-        if cb != ca:
-            return False
-        moving, old = b, ca
-    else:  # always: b's whole cluster joins a's, and the id readers knew for b redirects to a's
-        moved = False
-        if cb is not None and cb != ca:
-            moved = True
-            await _absorb(session, cb, ca, a, decision.created_by, now)
-        if decision.absorb and decision.absorb not in (ca, cb):
-            old_cluster = await session.get(Cluster, decision.absorb)
-            if old_cluster is not None and old_cluster.status != "absorbed":
-                if await _members(session, decision.absorb):
-                    await _absorb(session, decision.absorb, ca, a, decision.created_by, now)
-                else:
-                    old_cluster.status, old_cluster.redirect_to, old_cluster.data = "absorbed", ca, None
-                    old_cluster.index_dirty, old_cluster.dirty = True, False
-                moved = True
-        return moved
-    new = await _fresh_cluster_id(session, moving)
-    await session.execute(
-        update(ClusterMember).where(ClusterMember.source_record_id == moving)
-        .values(cluster_id=new, rule="override", evidence={"rule": "override", "override": decision.kind,
-                                                           "from": old, "by": decision.created_by}))
-    await session.execute(update(Cluster).where(Cluster.id.in_([old, new])).values(dirty=True))
-    return True
-
-
-async def _absorb(session: AsyncSession, cb: str, ca: str, a: int, by: str, now) -> None:
-    """Every member of cluster `cb` joins `ca`; `cb` is kept as a redirect to `ca`."""
-    await session.execute(
-        update(ClusterMember).where(ClusterMember.cluster_id == cb)
-        .values(cluster_id=ca, rule="override", evidence={"rule": "override", "override": "always",
-                                                           "with": a, "by": by}))
-    await session.execute(update(Cluster).where(Cluster.id == cb).values(
-        status="absorbed", redirect_to=ca, data=None, member_count=0, dirty=False, index_dirty=True,
-        updated_at=now))
-    await session.execute(update(Cluster).where(Cluster.id == ca).values(dirty=True))
-
-
 async def apply(sessions: async_sessionmaker[AsyncSession], backend: SearchBackend, decision: Decision) -> dict:
-    """Store the decision, re-process the records it concerns, and return where they ended up."""
+    """Store the decision through the dedup stage's override service, which re-clusters the records it
+    concerns and keeps applying it on every run; return where the records ended up.
+
+    "Merge" on the cluster page joins two whole union records: every member of the page's union record is
+    linked ("always") to a member of the other one, so all of them follow, not just one.
+    """
+
+    async def run_process():
+        return await process(sessions, backend)
+
+    pairs: list[tuple[int, int | None]] = [(decision.record_a, decision.record_b)]
+    if decision.kind == "always":
+        async with sessions() as session:
+            cluster = await _cluster_of(session, decision.record_a)
+            pairs = [(m, decision.record_b) for m in (await _members(session, cluster) if cluster else [])] or pairs
+    for a, b in pairs:
+        await dedup_overrides.add_override(sessions, decision.kind, a, b, decision.note,
+                                           created_by=decision.created_by, process=run_process)
     records = [r for r in (decision.record_a, decision.record_b) if r is not None]
-    async with transaction(sessions) as session:
-        session.add(MatchOverride(kind=decision.kind, record_a=decision.record_a, record_b=decision.record_b,
-                                  note=decision.note, created_by=decision.created_by))
-        await session.execute(update(SourceRecord).where(
-            SourceRecord.id.in_(records), SourceRecord.status == "clustered").values(status="normalized"))
-    await process(sessions, backend)
-    async with transaction(sessions) as session:
-        moved = await _enforce(session, decision)
-    if moved:
-        await rebuild_dirty(sessions)
-        await index_dirty(sessions, backend)
     async with sessions() as session:
-        return {"kind": decision.kind, "clusters": {r: await _cluster_of(session, r) for r in records},
-                "enforced_directly": moved}
+        return {"kind": decision.kind, "clusters": {r: await _cluster_of(session, r) for r in records}}
