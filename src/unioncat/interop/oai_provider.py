@@ -239,6 +239,7 @@ def check_list_args(args: ListArgs) -> None:
         if grans[0] != grans[1]:
             raise OAIError("badArgument", "'from' and 'until' must have the same granularity.")
         if parse_datestamp(args.from_)[0] > parse_datestamp(args.until)[0]:
+            # an impossible window is the harvester's mistake: badArgument (hathitrust answers noRecordsMatch)
             raise OAIError("badArgument", "'from' is later than 'until'.")
     if args.prefix not in METADATA_FORMATS:
         raise OAIError("cannotDisseminateFormat", f"Metadata format {args.prefix!r} is not supported "
