@@ -9,9 +9,9 @@ import unicodedata
 
 import httpx
 import pytest
-from lxml import etree
 
 from conftest import TESTDATA
+from factories import marc_book, real_oai_records
 from harvesters.harvest import harvest_many
 from unioncat.app import create_app
 from unioncat.cli import main as cli_main
@@ -21,57 +21,18 @@ from unioncat.libraries import upsert_library
 from unioncat.pipeline import process
 from unioncat.search import open_backend
 
-MARC_NS = "http://www.loc.gov/MARC21/slim"
-
-
-def vn_record(control: str, title: str, author: str, isbn: str | None, publisher: str, place: str,
-              extent: str, part: str | None = None, call_number: str = "959.742 L302S", nfd: bool = False) -> bytes:
-    def sf(code, value):
-        return f'<subfield code="{code}">{value}</subfield>'
-
-    fields = [f'<controlfield tag="001">{control}</controlfield>',
-              '<controlfield tag="008">150101s2015    vm            000 0 vie d</controlfield>']
-    if isbn:
-        fields.append(f'<datafield tag="020" ind1=" " ind2=" ">{sf("a", isbn)}</datafield>')
-    fields.append(f'<datafield tag="100" ind1="0" ind2=" ">{sf("a", author)}</datafield>')
-    title_sfs = sf("a", title + (" ." if part else " /"))
-    if part:
-        title_sfs += sf("n", part)
-    fields.append(f'<datafield tag="245" ind1="1" ind2="0">{title_sfs}</datafield>')
-    fields.append(f'<datafield tag="260" ind1=" " ind2=" ">{sf("a", place + " :")}{sf("b", publisher + ",")}{sf("c", "2015")}</datafield>')
-    fields.append(f'<datafield tag="300" ind1=" " ind2=" ">{sf("a", extent)}</datafield>')
-    fields.append(f'<datafield tag="650" ind1=" " ind2="7">{sf("a", "Lịch sử")}</datafield>')
-    fields.append(f'<datafield tag="852" ind1=" " ind2=" ">{sf("a", "TV")}{sf("h", call_number)}{sf("p", "VV" + control)}</datafield>')
-    xml = f'<record xmlns="{MARC_NS}"><leader>00000nam a2200000 a 4500</leader>{"".join(fields)}</record>'
-    return unicodedata.normalize("NFD" if nfd else "NFC", xml).encode()
-
-
-def real_records(path, limit=None) -> list[tuple]:
-    """(identifier, datestamp, deleted, metadata bytes, sets) of each record of a real ListRecords page."""
-    tree = etree.parse(str(path))
-    ns = {"oai": "http://www.openarchives.org/OAI/2.0/"}
-    out = []
-    for rec in list(tree.iterfind(".//oai:record", ns))[:limit]:
-        ident = rec.findtext("oai:header/oai:identifier", namespaces=ns)
-        meta = rec.find("oai:metadata", ns)
-        if meta is None or len(meta) == 0:
-            continue
-        out.append((ident, "2024-01-01T00:00:00Z", False, etree.tostring(meta[0]), []))
-    return out
-
-
 @pytest.fixture
 def member_servers():
     with OAIServer() as server:
         tha = server.add_repository("THA", page_size=5)
-        tha.put_many(real_records(TESTDATA / "oai/hathitrust/ListRecords_marc21_set_hathitrust_umich.xml"))
-        tha.put("oai:tha.lib.vn:T1", "2024-01-02T00:00:00Z", metadata=vn_record(
+        tha.put_many(real_oai_records(TESTDATA / "oai/hathitrust/ListRecords_marc21_set_hathitrust_umich.xml"))
+        tha.put("oai:tha.lib.vn:T1", "2024-01-02T00:00:00Z", metadata=marc_book(
             "T1", "Lịch sử Nghệ An", "Nguyễn Văn A", "978-604-958-012-3", "Nxb. Nghệ An", "Vinh", "320 tr. ; 21 cm"))
         nan = server.add_repository("NAN", page_size=5)
-        nan.put("oai:nan.lib.vn:N7", "2024-01-02T00:00:00Z", metadata=vn_record(
+        nan.put("oai:nan.lib.vn:N7", "2024-01-02T00:00:00Z", metadata=marc_book(
             "N7", "Lịch sử Nghệ An", "Nguyễn, Văn A", "9786049580123", "Nhà xuất bản Nghệ An", "Vinh",
             "320 p. ; 21 cm", call_number="9(V)2 L302S", nfd=True))
-        nan.put("oai:nan.lib.vn:N8", "2024-01-02T00:00:00Z", metadata=vn_record(
+        nan.put("oai:nan.lib.vn:N8", "2024-01-02T00:00:00Z", metadata=marc_book(
             "N8", "Lịch sử Nghệ An", "Nguyễn, Văn A", None, "Nhà xuất bản Nghệ An", "Vinh", "410 p.", part="Tập 2"))
         yield server
 

@@ -13,14 +13,13 @@ import asyncio
 import shutil
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass
 
 import pytest
 import uvicorn
-from lxml import etree
 
 from conftest import TESTDATA
+from factories import MARC_NS, marc_book, real_oai_records
 from harvesters.definitions import load_definitions
 from harvesters.harvest import harvest_many
 from unioncat.app import create_app
@@ -35,47 +34,13 @@ from unioncat.search import open_backend
 from unioncat.settings import Settings
 
 STAFF_TOKEN = "test-staff-token-7c1f"
-MARC_NS = "http://www.loc.gov/MARC21/slim"
 RECORDS_PER_LIBRARY = 60
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--no-first-run"]
 
 
-def marcxml(control: str, title: str, author: str, isbn: str | None, publisher: str, place: str, extent: str,
-            call_number: str, subject: str = "Lịch sử", nfd: bool = False) -> bytes:
-    def sf(code, value):
-        return f'<subfield code="{code}">{value}</subfield>'
-
-    fields = [f'<controlfield tag="001">{control}</controlfield>',
-              '<controlfield tag="008">150101s2015    vm            000 0 vie d</controlfield>']
-    if isbn:
-        fields.append(f'<datafield tag="020" ind1=" " ind2=" ">{sf("a", isbn)}</datafield>')
-    fields.append(f'<datafield tag="100" ind1="0" ind2=" ">{sf("a", author)}</datafield>')
-    fields.append(f'<datafield tag="245" ind1="1" ind2="0">{sf("a", title + " /")}{sf("c", author)}</datafield>')
-    fields.append(f'<datafield tag="260" ind1=" " ind2=" ">{sf("a", place + " :")}{sf("b", publisher + ",")}'
-                  f'{sf("c", "2015")}</datafield>')
-    fields.append(f'<datafield tag="300" ind1=" " ind2=" ">{sf("a", extent)}</datafield>')
-    fields.append(f'<datafield tag="650" ind1=" " ind2="7">{sf("a", subject)}</datafield>')
-    fields.append(f'<datafield tag="852" ind1=" " ind2=" ">{sf("a", "TV")}{sf("h", call_number)}'
-                  f'{sf("p", "VV" + control)}</datafield>')
-    xml = f'<record xmlns="{MARC_NS}"><leader>00000nam a2200000 a 4500</leader>{"".join(fields)}</record>'
-    return unicodedata.normalize("NFD" if nfd else "NFC", xml).encode()
-
-
 BROKEN = f'<record xmlns="{MARC_NS}"><leader>x</leader><datafield tag="245"><subfield code="a">?</subfield>' \
          f'</datafield></record>'.encode()
-
-
-def real_records(path, limit=None) -> list[tuple]:
-    tree = etree.parse(str(path))
-    ns = {"oai": "http://www.openarchives.org/OAI/2.0/"}
-    out = []
-    for rec in list(tree.iterfind(".//oai:record", ns))[:limit]:
-        ident = rec.findtext("oai:header/oai:identifier", namespaces=ns)
-        meta = rec.find("oai:metadata", ns)
-        if meta is not None and len(meta):
-            out.append((ident, "2024-01-01T00:00:00Z", False, etree.tostring(meta[0]), []))
-    return out
 
 
 @dataclass
@@ -133,17 +98,17 @@ def site(tmp_path_factory, sqlite_template) -> Site:
         oai.add_repository(code, [(r.identifier, r.datestamp, r.deleted, r.marcxml, []) for r in records],
                            metadata_prefix="marc21", page_size=100)
     tst = oai.add_repository("TST", page_size=50)
-    tst.put_many(real_records(TESTDATA / "oai/hathitrust/ListRecords_marc21_set_hathitrust_umich.xml"))
-    tst.put("oai:tst.lib.vn:T1", "2024-01-02T00:00:00Z", metadata=marcxml(
+    tst.put_many(real_oai_records(TESTDATA / "oai/hathitrust/ListRecords_marc21_set_hathitrust_umich.xml"))
+    tst.put("oai:tst.lib.vn:T1", "2024-01-02T00:00:00Z", metadata=marc_book(
         "T1", "Lịch sử Nghệ An", "Nguyễn Văn A", "978-604-958-012-3", "Nxb. Nghệ An", "Vinh", "320 tr. ; 21 cm",
-        "959.742 L302S"))
+        call_number="959.742 L302S"))
     tst.put("oai:tst.lib.vn:BROKEN1", "2024-01-02T00:00:00Z", metadata=BROKEN)
     oai.start()
     urls = {code: oai.base_url(code) for code in catalogues}
     # THA's demo catalogue also gets the same book, catalogued its own way (NFD, inverted name, "p.")
-    oai.repositories["THA"].put("oai:tha.lib.vn:LSNA", "2024-01-02T00:00:00Z", metadata=marcxml(
+    oai.repositories["THA"].put("oai:tha.lib.vn:LSNA", "2024-01-02T00:00:00Z", metadata=marc_book(
         "LSNA", "Lịch sử Nghệ An", "Nguyễn, Văn A", "9786049580123", "Nhà xuất bản Nghệ An", "Vinh",
-        "320 p. ; 21 cm", "9(V)2 L302S", nfd=True))
+        "320 p. ; 21 cm", call_number="9(V)2 L302S", nfd=True))
     asyncio.run(_build(settings, oai, urls))
 
     server, thread, port = _serve(create_app(settings))
