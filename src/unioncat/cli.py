@@ -225,8 +225,7 @@ async def cmd_export(args, settings: Settings) -> int:
     from xml.etree import ElementTree
 
     from unioncat.interop.exports import marc_record
-    from unioncat.records import export_dict, iter_union_records
-    from unioncat.web.service import base_marc
+    from unioncat.records import base_marc_records, export_dict, iter_union_records
 
     engine, sessions = _open(settings)
     binary = args.format == "marc"
@@ -240,7 +239,7 @@ async def cmd_export(args, settings: Settings) -> int:
                 if args.format == "jsonl":
                     out.write((json.dumps(export_dict(record), ensure_ascii=False) + "\n").encode("utf-8"))
                 else:
-                    marc = marc_record(record, await base_marc(lookup, record))
+                    marc = marc_record(record, (await base_marc_records(lookup, [record])).get(record["id"]))
                     if binary:
                         out.write(marc.as_marc())
                     else:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pymarc
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from unioncat.db import Cluster
+from unioncat.db import Cluster, NormalizedRecord, SourceRecord
 from unioncat.errors import RecordNotFound
+from unioncat.normalize.errors import NormalizeError
+from unioncat.normalize.marc import parse_iso2709, parse_marcxml
 
 
 class Moved(Exception):
@@ -65,3 +68,33 @@ def export_dict(record: dict) -> dict:
             for m in record.get("members", [])
         ],
     }
+
+
+async def base_marc_records(session: AsyncSession, records: list[dict]) -> dict[str, pymarc.Record]:
+    """The base member's MARC of each union record, in one query, keyed by union id:
+    only records that are MARC and were read without text repairs; others are built from the union fields."""
+    wanted: dict[int, str] = {}
+    for record in records:
+        base = next((m for m in record.get("members", []) if m.get("base")), None)
+        if base and base.get("source_record_id"):
+            wanted[int(base["source_record_id"])] = record["id"]
+    out: dict[str, pymarc.Record] = {}
+    if not wanted:
+        return out
+    rows = (await session.execute(
+        select(SourceRecord.id, SourceRecord.raw, SourceRecord.raw_format, NormalizedRecord.data)
+        .join(NormalizedRecord, NormalizedRecord.source_record_id == SourceRecord.id, isouter=True)
+        .where(SourceRecord.id.in_(list(wanted)))
+    )).all()
+    for rid, raw, raw_format, normalized in rows:
+        normalized = normalized or {}
+        if not raw or normalized.get("source_format") not in (None, "marc21") or normalized.get("repairs"):
+            continue
+        try:
+            if raw_format == "iso2709":
+                out[wanted[rid]] = parse_iso2709(raw)
+            elif raw_format == "marcxml":
+                out[wanted[rid]] = parse_marcxml(raw)
+        except (NormalizeError, ValueError):
+            continue
+    return out

@@ -34,10 +34,9 @@ from lxml import etree
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from unioncat.db import Cluster, ClusterMember, Library, NormalizedRecord, SourceRecord
+from unioncat.db import Cluster, ClusterMember, Library, SourceRecord
 from unioncat.interop import exports
-from unioncat.normalize.errors import NormalizeError
-from unioncat.normalize.marc import parse_iso2709, parse_marcxml
+from unioncat.records import base_marc_records
 
 router = APIRouter()
 
@@ -337,36 +336,6 @@ def marc21_element(record: dict, base: pymarc.Record | None) -> etree._Element:
 
 
 # ------------------------------------------------------------------------------------------------ database
-
-
-async def base_marc_records(session: AsyncSession, records: list[dict]) -> dict[str, pymarc.Record]:
-    """The base member's MARC of each union record, in one query (as ``web.service.base_marc`` for one record):
-    only records that are MARC and were read without text repairs; others are built from the union fields."""
-    wanted: dict[int, str] = {}
-    for record in records:
-        base = next((m for m in record.get("members", []) if m.get("base")), None)
-        if base and base.get("source_record_id"):
-            wanted[int(base["source_record_id"])] = record["id"]
-    out: dict[str, pymarc.Record] = {}
-    if not wanted:
-        return out
-    rows = (await session.execute(
-        select(SourceRecord.id, SourceRecord.raw, SourceRecord.raw_format, NormalizedRecord.data)
-        .join(NormalizedRecord, NormalizedRecord.source_record_id == SourceRecord.id, isouter=True)
-        .where(SourceRecord.id.in_(list(wanted)))
-    )).all()
-    for rid, raw, raw_format, normalized in rows:
-        normalized = normalized or {}
-        if not raw or normalized.get("source_format") not in (None, "marc21") or normalized.get("repairs"):
-            continue
-        try:
-            if raw_format == "iso2709":
-                out[wanted[rid]] = parse_iso2709(raw)
-            elif raw_format == "marcxml":
-                out[wanted[rid]] = parse_marcxml(raw)
-        except (NormalizeError, ValueError):
-            continue
-    return out
 
 
 def _visible():

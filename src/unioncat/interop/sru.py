@@ -24,11 +24,11 @@ from unioncat.db import Cluster
 from unioncat.interop import cql
 from unioncat.interop.oai_provider import (
     DC_NS,
-    base_marc_records,
     dc_elements,
     marc21_element,
     xml_text,
 )
+from unioncat.records import base_marc_records
 from unioncat.search.backend import BadQuery, SearchError, SearchQuery
 
 router = APIRouter()

@@ -13,11 +13,10 @@ import pymarc
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from unioncat.db import Library, NormalizedRecord, SourceRecord
+from unioncat.db import Library
 from unioncat.interop import exports
-from unioncat.normalize.errors import NormalizeError
-from unioncat.normalize.marc import parse_iso2709, parse_marcxml
 from unioncat.normalize.vietnamese import fold
+from unioncat.records import base_marc_records
 from unioncat.search.backend import SearchBackend, SearchQuery
 
 log = logging.getLogger(__name__)
@@ -73,28 +72,8 @@ def other_versions(backend: SearchBackend, record: dict, limit: int = 8) -> list
 
 
 async def base_marc(session: AsyncSession, record: dict) -> pymarc.Record | None:
-    """The base member's raw MARC as a pymarc.Record, when it is MARC and was read without text repairs."""
-    base = next((m for m in record.get("members", []) if m.get("base")), None)
-    if not base or not base.get("source_record_id"):
-        return None
-    row = (await session.execute(
-        select(SourceRecord.raw, SourceRecord.raw_format, NormalizedRecord.data)
-        .join(NormalizedRecord, NormalizedRecord.source_record_id == SourceRecord.id, isouter=True)
-        .where(SourceRecord.id == base["source_record_id"])
-    )).first()
-    if row is None or not row.raw:
-        return None
-    normalized = row.data or {}
-    if normalized.get("source_format") not in (None, "marc21") or normalized.get("repairs"):
-        return None  # Dublin Core, or text that needed repair: build from the clean union fields instead
-    try:
-        if row.raw_format == "iso2709":
-            return parse_iso2709(row.raw)
-        if row.raw_format == "marcxml":
-            return parse_marcxml(row.raw)
-    except NormalizeError:
-        return None
-    return None
+    """The base member's raw MARC, when it is MARC and was read without text repairs (else None)."""
+    return (await base_marc_records(session, [record])).get(record["id"])
 
 
 async def export_record(session: AsyncSession, record: dict, fmt: str, permalink: str | None) -> tuple[bytes, str, str]:
