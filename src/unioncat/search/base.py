@@ -24,7 +24,7 @@ from typing import Any
 
 from unioncat.search.backend import FACETS, BadQuery, FacetValue, Hit, SearchQuery, SearchResult
 from unioncat.search.documents import FACET_FIELDS, fold, nfc, prefix_form, words
-from unioncat.search.highlight import highlight
+from unioncat.search.highlight import Highlighter
 from unioncat.search.query import ParsedQuery, clean_query_text, parse_query
 
 MAX_RESULT_WINDOW = 10_000  # position + size beyond this is refused for page numbers and relevance cursors
@@ -253,10 +253,8 @@ class EngineBackend:
                 "sort by year or title and follow next_cursor to go deeper"
             )
         page = self._execute(parsed, query, offset=offset, after=after, size=query.size, facets=query.facets)
-        hits = [
-            hit_from_record(record, highlight(record, parsed) if query.highlight else None)
-            for record in page.records[: query.size]
-        ]
+        marks = Highlighter(parsed) if query.highlight and not parsed.is_empty else None
+        hits = [hit_from_record(record, marks(record) if marks else None) for record in page.records[: query.size]]
         position = offset + len(hits)
         next_cursor = None
         if hits and position < page.total:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from unioncat.search.documents import fold, nfc
 from unioncat.search.query import ParsedQuery
@@ -50,8 +51,14 @@ def _sequences(parsed: ParsedQuery) -> list[tuple[str | None, tuple[str, ...]]]:
     return out
 
 
+_fold_word = lru_cache(maxsize=100_000)(fold)  # words repeat across hits and searches
+
+
 def _marked_spans(text: str, sequences: list[tuple[str, ...]]) -> list[tuple[int, int]]:
-    tokens = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+    folded_text = _fold_word(text)
+    if not any(seq[0] in folded_text for seq in sequences):  # cheap rejection before tokenizing
+        return []
+    tokens = [(m.start(), m.end(), _fold_word(m.group())) for m in _WORD.finditer(text)]
     folded = [t[2] for t in tokens]
     marked = [False] * len(tokens)
     for seq in sequences:
@@ -90,26 +97,38 @@ def _render(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+class Highlighter:
+    """Highlights for the hits of one search (the query's word sequences are worked out once)."""
+
+    def __init__(self, parsed: ParsedQuery):
+        sequences = _sequences(parsed)
+        self.by_field = {
+            name: [seq for field, seq in sequences if field is None or field == query_field]
+            for name, (_key, query_field) in FIELDS.items()
+        }
+
+    def __call__(self, record: dict) -> dict[str, list[str]] | None:
+        """{field: [highlighted values]} for the fields where a query word matched; None when nothing did."""
+        result: dict[str, list[str]] = {}
+        for name, (key, _query_field) in FIELDS.items():
+            wanted = self.by_field[name]
+            if not wanted:
+                continue
+            rendered = []
+            for value in _values(record.get(key)):
+                spans = _marked_spans(value, wanted)
+                if spans:
+                    rendered.append(_render(value, spans))
+                if len(rendered) >= MAX_VALUES:
+                    break
+            if rendered:
+                result[name] = rendered
+        return result or None
+
+
 def highlight(record: dict, parsed: ParsedQuery) -> dict[str, list[str]] | None:
     """{field: [highlighted values]} for the fields where a query word matched; None when nothing did."""
-    sequences = _sequences(parsed)
-    if not sequences:
-        return None
-    result: dict[str, list[str]] = {}
-    for name, (key, query_field) in FIELDS.items():
-        wanted = [seq for field, seq in sequences if field is None or field == query_field]
-        if not wanted:
-            continue
-        rendered = []
-        for value in _values(record.get(key)):
-            spans = _marked_spans(value, wanted)
-            if spans:
-                rendered.append(_render(value, spans))
-            if len(rendered) >= MAX_VALUES:
-                break
-        if rendered:
-            result[name] = rendered
-    return result or None
+    return Highlighter(parsed)(record)
 
 
-__all__ = ["FIELDS", "highlight"]
+__all__ = ["FIELDS", "Highlighter", "highlight"]
