@@ -168,6 +168,7 @@ class Cluster(Base):
     """A union record. Its id is stable; an absorbed cluster keeps a redirect to the survivor."""
 
     __tablename__ = "clusters"
+    __table_args__ = (Index("ix_clusters_updated_at_id", "updated_at", "id"),)  # OAI-PMH keyset paging
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | absorbed | empty
