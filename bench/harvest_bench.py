@@ -141,6 +141,29 @@ async def records_stored(settings) -> int:
     return n
 
 
+async def kill_at(settings, proc: subprocess.Popen, records: int) -> None:
+    """SIGKILL the harvester once ``records`` rows are stored (one connection, polled 5 times a second)."""
+    from sqlalchemy import func, select
+
+    from unioncat.db import create_engine, make_sessionmaker
+    from unioncat.db.tables import SourceRecord
+
+    engine = create_engine(settings)
+    sessions = make_sessionmaker(engine)
+    try:
+        while proc.poll() is None:
+            async with sessions() as session:
+                if (await session.execute(select(func.count()).select_from(SourceRecord))).scalar_one() >= records:
+                    break
+            await asyncio.sleep(0.2)
+    finally:
+        await engine.dispose()
+    if proc.poll() is not None:
+        raise SystemExit("the run finished before it could be interrupted")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
 def child_command(settings, codes: list[str]) -> list[str]:
     return [sys.executable, __file__, "--child", ",".join(codes), "--child-db", settings.database_url,
             "--child-data", str(settings.data_dir)]
@@ -231,12 +254,7 @@ def resume(dbs: Databases, args) -> None:
             asyncio.run(register(settings, {code: url}))
             started = time.monotonic()
             proc = subprocess.Popen(child_command(settings, [code]), stdout=subprocess.DEVNULL)
-            while proc.poll() is None and asyncio.run(records_stored(settings)) < n // 2:
-                time.sleep(0.1)
-            if proc.poll() is not None:
-                raise SystemExit("the run finished before it could be interrupted")
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            asyncio.run(kill_at(settings, proc, n // 2))
             interrupted = time.monotonic() - started
             at_kill = asyncio.run(records_stored(settings))
             resumed = run_child(settings, [code])

@@ -195,7 +195,7 @@ class ParsedResponse(OAIResponse):
             raise NotOAIResponse("empty body instead of OAI-PMH XML", url=url)
         if _HTML_START.match(content[:2048]) or "html" in self.http_response.headers.get("content-type", ""):
             raise NotOAIResponse("HTML page instead of OAI-PMH XML", url=url, sample=content[:2000])
-        if _INNER_XML_DECL.search(content):  # one <?xml ...?> per record (DPLA, Dataverse)
+        if content.find(b"<?xml", 1) >= 0 and _INNER_XML_DECL.search(content):  # one per record (DPLA, Dataverse)
             n = len(_INNER_XML_DECL.findall(content))
             content = _INNER_XML_DECL.sub(b"", content)
             self.repairs.append(Repair("inner-xml-declaration", n))
