@@ -26,6 +26,7 @@ import os
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -164,6 +165,19 @@ async def kill_at(settings, proc: subprocess.Popen, records: int) -> None:
     proc.wait()
 
 
+async def requests_recorded(settings) -> int:
+    from sqlalchemy import func, select
+
+    from unioncat.db import create_engine, make_sessionmaker
+    from unioncat.db.tables import HarvestRun
+
+    engine = create_engine(settings)
+    async with make_sessionmaker(engine)() as session:
+        n = (await session.execute(select(func.coalesce(func.sum(HarvestRun.requests), 0)))).scalar_one()
+    await engine.dispose()
+    return int(n)
+
+
 def child_command(settings, codes: list[str]) -> list[str]:
     return [sys.executable, __file__, "--child", ",".join(codes), "--child-db", settings.database_url,
             "--child-data", str(settings.data_dir)]
@@ -243,35 +257,52 @@ def concurrent(dbs: Databases, args) -> None:
 
 def resume(dbs: Databases, args) -> None:
     n = args.records
-    print(f"\n== one library of {n} records: clean run vs interrupted at ~50 % (SIGKILL) and resumed ==")
+    print(f"\n== one library of {n} records: clean run vs interrupted at ~50 % (SIGKILL) and resumed, "
+          f"{args.repeat} times each, alternating; medians ==")
+    cleans, crashes = [], []
     with provider("--libraries", "1", "--records", str(n), "--page-size", str(args.page_size)) as info:
         code, url = next(iter(info["urls"].items()))
-        with dbs.fresh() as settings:
-            asyncio.run(register(settings, {code: url}))
-            clean = run_child(settings, [code])
-            check(clean)
-        with dbs.fresh() as settings:
-            asyncio.run(register(settings, {code: url}))
-            started = time.monotonic()
-            proc = subprocess.Popen(child_command(settings, [code]), stdout=subprocess.DEVNULL)
-            asyncio.run(kill_at(settings, proc, n // 2))
-            interrupted = time.monotonic() - started
-            at_kill = asyncio.run(records_stored(settings))
-            resumed = run_child(settings, [code])
-            check(resumed)
-            stored = asyncio.run(records_stored(settings))
-    c, r = clean["summaries"][0], resumed["summaries"][0]
-    # wall times of whole processes (start-up included) so the three are comparable
-    total = interrupted + resumed["process_wall"]
-    print(f"clean run           {clean['process_wall']:.1f} s ({clean['wall']:.1f} s harvesting), "
-          f"{c['requests']} requests")
-    print(f"interrupted run     killed after {interrupted:.1f} s with {at_kill} records stored")
-    print(f"resumed run         {resumed['process_wall']:.1f} s ({resumed['wall']:.1f} s harvesting), {r['requests']} "
-          f"requests, {r['records_new'] + r['records_deleted']} new, {r['records_unchanged']} listed again; "
-          f"{stored} rows in the end (expected {n})")
-    print(f"cost of the crash   {total - clean['process_wall']:+.1f} s ({total / clean['process_wall'] - 1:+.0%}) "
-          f"over a clean run: one more process start-up, Identify and ListMetadataFormats, and the page in flight "
-          f"at the kill; {r['records_unchanged']} records fetched twice")
+        for _ in range(args.repeat):
+            with dbs.fresh() as settings:
+                asyncio.run(register(settings, {code: url}))
+                clean = run_child(settings, [code])
+                check(clean)
+                cleans.append(clean)
+            with dbs.fresh() as settings:
+                asyncio.run(register(settings, {code: url}))
+                started = time.monotonic()
+                proc = subprocess.Popen(child_command(settings, [code]), stdout=subprocess.DEVNULL)
+                asyncio.run(kill_at(settings, proc, n // 2))
+                interrupted = time.monotonic() - started
+                at_kill = asyncio.run(records_stored(settings))
+                killed_requests = asyncio.run(requests_recorded(settings))
+                resumed = run_child(settings, [code])
+                check(resumed)
+                stored = asyncio.run(records_stored(settings))
+                if stored != n:
+                    raise SystemExit(f"{stored} rows after the resumed run, expected {n}")
+                crashes.append((interrupted, at_kill, killed_requests, resumed))
+    # wall times of whole processes (start-up included), so that the runs are comparable
+    clean_wall = statistics.median(c["process_wall"] for c in cleans)
+    clean_requests = cleans[0]["summaries"][0]["requests"]
+    crash_wall = statistics.median(i + r["process_wall"] for i, _, _, r in crashes)
+    interrupted, at_kill, killed_requests, resumed = crashes[len(crashes) // 2]
+    r = resumed["summaries"][0]
+    runs = ", ".join(f"{c['process_wall']:.1f}" for c in cleans)
+    print(f"clean run           {clean_wall:.1f} s (runs: {runs}), "
+          f"{clean_requests} requests")
+    print(f"interrupted run     e.g. killed after {interrupted:.1f} s with {at_kill} records stored, {killed_requests} "
+          "requests made (as of its last checkpoint)")
+    print(f"resumed run         e.g. {resumed['process_wall']:.1f} s, {r['requests']} requests, "
+          f"{r['records_new'] + r['records_deleted']} new, {r['records_unchanged']} listed again; {n} rows in the end")
+    extra = killed_requests + r["requests"] - clean_requests
+    print(f"requests            clean {clean_requests}; interrupted + resumed {killed_requests} + {r['requests']} = "
+          f"{killed_requests + r['requests']} ({extra:+d}: Identify and ListMetadataFormats again, and the request "
+          "in flight at the kill)")
+    print(f"cost of the crash   interrupted + resumed {crash_wall:.1f} s vs clean {clean_wall:.1f} s "
+          f"({crash_wall / clean_wall - 1:+.0%}, medians; the extra is one more process start-up and the requests above); "
+          f"{sum(x[3]['summaries'][0]['records_unchanged'] for x in crashes)} records fetched twice in "
+          f"{len(crashes)} resumed runs")
 
 
 def scale(dbs: Databases, args) -> None:
@@ -306,6 +337,7 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=20000, help="records per library")
     parser.add_argument("--page-size", type=int, default=500, help="records per OAI-PMH page")
     parser.add_argument("--sizes", default="10000,50000", help="library sizes for the memory measurement")
+    parser.add_argument("--repeat", type=int, default=3, help="clean and interrupted runs in the resume measurement")
     parser.add_argument("--only", choices=["concurrent", "resume", "scale"], action="append")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-db", help=argparse.SUPPRESS)

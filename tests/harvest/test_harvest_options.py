@@ -352,7 +352,7 @@ async def test_redirects_followed_under_the_rules(http_sessions, http_settings, 
     assert any(h["Host"].startswith("localhost") for h in target.headers)
     # 301: followed, and staff are told to update the base URL
     moved = await setup(http_sessions, oai_server, "RM", n=0)
-    moved.add_fault(Fault.redirect(f"/RT/oai?{{query}}", status=301, repeat=20))
+    moved.add_fault(Fault.redirect("/RT/oai?{query}", status=301, repeat=20))
     summary = await harvest_library(http_sessions, http_settings, "RM", sleep=fake_sleep)
     assert summary.status == "succeeded" and summary.records_new == 60
     assert [w for w in summary.warnings if "update the library's base URL" in w] == [
