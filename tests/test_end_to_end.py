@@ -189,3 +189,24 @@ async def test_staff_split_override_over_the_api_and_undo(db_settings, sessions,
         assert await holders(client) == [("NAN",), ("NAN", "THA")]
         unknown = await client.post("/api/v1/overrides", json=body | {"record_a": "THA:no-such-record"}, headers=staff)
         assert unknown.status_code in (400, 404) and "error" in unknown.json()
+
+
+async def test_staff_api_accepts_hashed_database_tokens_only_when_valid(sqlite_settings, member_servers):
+    from unioncat.db import StaffToken, create_engine, make_sessionmaker
+    from unioncat.staff.auth import token_hash
+
+    engine = create_engine(sqlite_settings)
+    sessions = make_sessionmaker(engine)
+    await register(sessions, member_servers)
+    async with transaction(sessions) as s:
+        s.add(StaffToken(name="thu-thu-nghe-an", token_hash=token_hash("db-issued-token")))
+    await engine.dispose()
+    app = create_app(sqlite_settings)  # no UNIONCAT_STAFF_TOKEN: only the database token works
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        wrong = await client.post("/api/v1/libraries/NAN/harvests", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        ok = await client.post("/api/v1/libraries/NAN/harvests", headers={"Authorization": "Bearer db-issued-token"})
+        assert ok.status_code == 202 and ok.json()["status"] == "started"
+        history = (await client.get("/api/v1/libraries/NAN/harvests")).json()["harvests"]
+        assert history and history[0]["status"] in ("succeeded", "running")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
@@ -11,9 +10,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from unioncat import libraries as library_service
+from unioncat.db import transaction
 from unioncat.errors import BadRequest, Unauthorized
 from unioncat.records import Moved, get_union_record
 from unioncat.search.backend import SearchQuery
+from unioncat.staff.auth import check_token
 
 router = APIRouter(prefix="/api/v1")
 
@@ -114,11 +115,15 @@ async def harvests(request: Request, code: str, limit: Annotated[int, Query(ge=1
     return {"library": code, "harvests": [run | problems[run["id"]] for run in history]}
 
 
-def require_staff(request: Request, authorization: str | None) -> None:
-    token = request.app.state.settings.staff_token
+async def require_staff(request: Request, authorization: str | None) -> str:
+    """The staff member's name for a valid bearer token (the settings token or a hashed one in the database)."""
     given = (authorization or "").removeprefix("Bearer ").strip()
-    if not token or not given or not hmac.compare_digest(token.encode(), given.encode()):
-        raise Unauthorized("staff token required (Authorization: Bearer <UNIONCAT_STAFF_TOKEN>)")
+    if given:
+        async with transaction(request.app.state.sessions) as session:
+            name = await check_token(session, request.app.state.settings, given)
+        if name:
+            return name
+    raise Unauthorized("staff token required (Authorization: Bearer <staff token>)")
 
 
 @router.post("/libraries/{code}/harvests", status_code=202)
@@ -126,7 +131,7 @@ async def start_harvest(
     request: Request, code: str, background: BackgroundTasks, full: bool = False,
     authorization: Annotated[str | None, Header()] = None,
 ):
-    require_staff(request, authorization)
+    await require_staff(request, authorization)
     async with request.app.state.sessions() as session:
         await library_service.get_library(session, code)
     background.add_task(request.app.state.run_harvest, [code], full)

@@ -42,7 +42,7 @@ def _process(request: Request):
 
 @overrides_router.post("", status_code=201)
 async def create_override(request: Request, body: OverrideIn, authorization: Annotated[str | None, Header()] = None):
-    require_staff(request, authorization)
+    await require_staff(request, authorization)
     return await service.add_override(
         request.app.state.sessions, body.kind, body.record_a, body.record_b, body.note, created_by="api",
         process=_process(request),
@@ -52,12 +52,12 @@ async def create_override(request: Request, body: OverrideIn, authorization: Ann
 @overrides_router.get("")
 async def get_overrides(request: Request, record: Annotated[int | None, Query(ge=1)] = None,
                         authorization: Annotated[str | None, Header()] = None):
-    require_staff(request, authorization)
+    await require_staff(request, authorization)
     async with request.app.state.sessions() as session:
         return {"overrides": await service.list_overrides(session, record)}
 
 
 @overrides_router.delete("/{override_id}")
 async def remove_override(request: Request, override_id: int, authorization: Annotated[str | None, Header()] = None):
-    require_staff(request, authorization)
+    await require_staff(request, authorization)
     return await service.delete_override(request.app.state.sessions, override_id, process=_process(request))
