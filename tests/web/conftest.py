@@ -124,9 +124,10 @@ def site(tmp_path_factory, sqlite_template) -> Site:
     oai.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(site):
-    # Playwright's sync API keeps an event loop running in this thread: build the site (asyncio.run) first.
+    # Playwright's sync API keeps an event loop running in this thread while it is open: build the site
+    # (asyncio.run) first, and stop Playwright after the browser module so later async tests get their loop.
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
