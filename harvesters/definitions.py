@@ -64,6 +64,23 @@ class LibraryDefinition(BaseModel):
     schedule: str | None = None
     #: Consortium the library is a member of (directory name under ``harvesters/libraries/``).
     consortium: str | None = None
+    #: Per-library harvest options (``[options]`` table): delay, force_encoding, leader05_delete, overlap,
+    #: contact, window_days … — see ``harvesters/options.py``. Unknown keys or invalid values are refused here.
+    options: dict = Field(default_factory=dict)
+
+    @field_validator("options")
+    @classmethod
+    def _known_options(cls, value: dict) -> dict:
+        from harvesters.errors import HarvestFailure
+        from harvesters.options import parse_options
+
+        try:
+            _parsed, warnings = parse_options(value)
+        except HarvestFailure as exc:
+            raise ValueError(str(exc)) from exc
+        if warnings:
+            raise ValueError("; ".join(warnings))
+        return value
 
     @field_validator("oai_url", "opac_url")
     @classmethod

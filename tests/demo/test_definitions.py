@@ -101,3 +101,19 @@ def test_field_validation():
         LibraryDefinition(code="HUE", name="x", province="Huế", opac_url="https://opac.example.vn/record")
     with pytest.raises(ValueError):
         LibraryDefinition(code="HUE", name="x", province="Huế", oai_url="ftp://example.vn/oai")
+
+
+def test_harvest_options_load_from_toml_and_bad_ones_name_the_file(tmp_path: Path):
+    good = tmp_path / "nan.toml"
+    good.write_text(VALID + '\n[options]\ndelay = 2.5\nleader05_delete = true\nforce_encoding = "iso-8859-1"\n',
+                    encoding="utf-8")
+    (definition,) = load_definitions(good)
+    assert definition.options == {"delay": 2.5, "leader05_delete": True, "force_encoding": "iso-8859-1"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text(VALID + "\n[options]\ndelai = 2\n", encoding="utf-8")
+    with pytest.raises(DefinitionError, match="bad.toml.*delai"):
+        load_definitions(bad)
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(VALID + '\n[options]\ndelay = "slowly"\n', encoding="utf-8")
+    with pytest.raises(DefinitionError, match="wrong.toml.*delay"):
+        load_definitions(wrong)
