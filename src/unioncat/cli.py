@@ -267,15 +267,33 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+DEMO_MARKER = ".unioncat-demo"
+
+
+def demo_settings(settings: Settings, data_dir: Path) -> Settings:
+    """The demo's own world: SQLite and tantivy in its data dir, whatever UNIONCAT_DATABASE_URL or
+    UNIONCAT_OPENSEARCH_URL say (the demo must never write into a production database or cluster)."""
+    sqlite_url = f"sqlite+aiosqlite:///{(data_dir / 'unioncat.sqlite3').resolve()}"
+    return settings.model_copy(update={"data_dir": data_dir, "database_url": sqlite_url, "opensearch_url": None})
+
+
+def prepare_demo_dir(data_dir: Path) -> None:
+    """Wipe a previous demo; refuse to wipe anything that is not one."""
+    if data_dir.exists() and any(data_dir.iterdir()):
+        if not (data_dir / DEMO_MARKER).exists():
+            raise SystemExit(f"{data_dir} is not empty and was not made by `unioncat demo`; refusing to wipe it")
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DEMO_MARKER).write_text("made by `unioncat demo`; wiped by the next demo run\n", encoding="utf-8")
+
+
 def cmd_demo(args, settings: Settings) -> int:
     from unioncat.demo.run import run_demo
 
     data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir / "demo"
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    demo_settings = settings.model_copy(update={"data_dir": data_dir, "database_url": ""})
-    demo_settings = Settings(**demo_settings.model_dump(exclude={"database_url"}))
-    return asyncio.run(run_demo(demo_settings, port=args.port, records_per_library=args.records, console=console))
+    prepare_demo_dir(data_dir)
+    return asyncio.run(run_demo(demo_settings(settings, data_dir), port=args.port,
+                                records_per_library=args.records, console=console))
 
 
 # --- parser ---------------------------------------------------------------------------------------------
