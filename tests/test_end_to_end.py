@@ -210,3 +210,34 @@ async def test_staff_api_accepts_hashed_database_tokens_only_when_valid(sqlite_s
         assert ok.status_code == 202 and ok.json()["status"] == "started"
         history = (await client.get("/api/v1/libraries/NAN/harvests")).json()["harvests"]
         assert history and history[0]["status"] in ("succeeded", "running")
+
+
+async def test_harvest_all_skips_libraries_that_upload_files(sqlite_settings, member_servers, monkeypatch):
+    from unioncat.db import create_engine, make_sessionmaker
+
+    engine = create_engine(sqlite_settings)
+    sessions = make_sessionmaker(engine)
+    await register(sessions, member_servers)
+    async with transaction(sessions) as s:
+        await upsert_library(s, "LIB", name="Thư viện dùng Libol (tải tệp MARC)", province="Hà Tĩnh")
+    await engine.dispose()
+    monkeypatch.setenv("UNIONCAT_DATA_DIR", str(sqlite_settings.data_dir))
+    assert await _run_cli(["harvest", "--all", "--no-process"]) == 0  # the nightly job stays green
+    assert await _run_cli(["harvest", "LIB", "--no-process"]) == 2  # asked by name: a clear refusal
+    engine = create_engine(sqlite_settings)
+    async with make_sessionmaker(engine)() as s:
+        from unioncat.libraries import library_status
+
+        status = {row["code"]: row for row in await library_status(s)}
+    await engine.dispose()
+    assert status["LIB"]["last_run"] is None and status["THA"]["last_run"]["status"] == "succeeded"
+
+
+def test_dashboard_shows_an_invalid_schedule_instead_of_failing():
+    from datetime import datetime, timezone
+
+    from unioncat.staff.service import _next_run
+
+    now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+    assert _next_run(None, now).startswith("2026-11-22T01:00:00+07:00")  # default: 01:00 Asia/Ho_Chi_Minh
+    assert _next_run("every night", now).startswith("invalid schedule 'every night'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -24,6 +25,8 @@ from unioncat.errors import UnioncatError
 from unioncat.search import open_backend
 from unioncat.search.backend import SearchError
 from unioncat.settings import Settings, get_settings
+
+log = logging.getLogger("unioncat.app")
 
 
 def _error(status: int, name: str, detail: str) -> JSONResponse:
@@ -70,6 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}" for e in exc.errors()
         )
         return _error(400, "BadRequest", detail)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception):
+        log.exception("unhandled error", exc_info=exc)
+        return _error(500, "InternalError", "an unexpected error occurred; it has been logged")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException):

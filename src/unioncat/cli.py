@@ -134,11 +134,17 @@ async def cmd_harvest(args, settings: Settings) -> int:
 
     engine, sessions = _open(settings)
     async with sessions() as s:
-        known = (await s.execute(select(Library.code).where(Library.enabled.is_(True)))).scalars().all()
-    codes = list(known) if args.all or not args.codes else args.codes
+        known = dict((await s.execute(
+            select(Library.code, Library.oai_url).where(Library.enabled.is_(True)))).all())
+    # --all (or no code) means every library with an OAI-PMH endpoint; file-import libraries are not harvested
+    codes = [c for c, url in known.items() if url] if args.all or not args.codes else args.codes
     unknown = sorted(set(codes) - set(known))
-    if unknown:
-        console.print(f"[red]unknown or disabled libraries: {', '.join(unknown)}[/red]")
+    no_endpoint = sorted(c for c in codes if c in known and not known[c])
+    if unknown or no_endpoint:
+        if unknown:
+            console.print(f"[red]unknown or disabled libraries: {', '.join(unknown)}[/red]")
+        if no_endpoint:
+            console.print(f"[red]no OAI-PMH URL (use `unioncat import`): {', '.join(no_endpoint)}[/red]")
         await engine.dispose()
         return 2
     backend = None if args.no_process else open_backend(settings)  # harvesting alone needs no index

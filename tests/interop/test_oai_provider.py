@@ -366,3 +366,12 @@ async def test_windows_keyset_and_persistent_deletion(own_catalogue):
         # Identify's earliest datestamp is still the oldest record
         ident = await oai(client, verb="Identify")
         assert ident.findtext(".//oai:earliestDatestamp", namespaces=NS) == min(before.values())
+
+
+async def test_dates_at_the_end_of_the_calendar_are_no_upper_bound(catalogue):
+    """until=9999-12-31 (day or seconds) overflowed into a 500; it simply lists everything."""
+    async with catalogue.client() as client:
+        everything = identifiers(await oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc"))
+        for until in ("9999-12-31", "9999-12-31T23:59:59Z"):
+            root = await oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", until=until)
+            assert errors(root) == [] and identifiers(root) == everything

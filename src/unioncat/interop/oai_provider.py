@@ -158,7 +158,10 @@ class ListArgs:
             low, _ = parse_datestamp(self.from_)
         if self.until:
             high, gran = parse_datestamp(self.until)
-            high += timedelta(days=1) if gran == DAY else timedelta(seconds=1)
+            try:
+                high += timedelta(days=1) if gran == DAY else timedelta(seconds=1)
+            except OverflowError:  # until=9999-12-31: no upper bound
+                high = None
         return low, high
 
     def echo(self) -> dict[str, str]:

@@ -29,6 +29,14 @@ RAW_PREVIEW = 4000  # characters of a quarantined record's payload shown inline
 PAGE = 50
 
 
+def _next_run(schedule: str | None, now: datetime) -> str:
+    """ISO time of the next scheduled harvest, or a note when the stored cron expression is invalid."""
+    try:
+        return next_run(schedule, now).isoformat()
+    except (ValueError, KeyError) as exc:
+        return f"invalid schedule {schedule!r}: {exc}"
+
+
 def _raw_text(raw: bytes | None, limit: int | None = RAW_PREVIEW) -> str:
     if not raw:
         return ""
@@ -58,7 +66,7 @@ async def dashboard(session: AsyncSession, now: datetime | None = None) -> dict:
         m["union_records"] = held.get(m["code"], 0)
         m["last_run_errors"] = (errors.get(run["id"], 0) + (run.get("records_failed") or 0)) if run else 0
         m["schedule"] = schedules.get(m["code"])
-        m["next_run"] = next_run(schedules.get(m["code"]), now).isoformat() if m.get("enabled", True) else None
+        m["next_run"] = _next_run(schedules.get(m["code"]), now) if m.get("enabled", True) else None
     return {
         "generated_at": now.isoformat(),
         "union_records": union_records,
@@ -72,7 +80,7 @@ async def library_page(session: AsyncSession, code: str, page: int = 1) -> dict:
     lib = await library_service.get_library(session, code)
     status = next(s for s in await library_service.library_status(session) if s["code"] == code)
     status["schedule"] = lib.schedule
-    status["next_run"] = next_run(lib.schedule, datetime.now(timezone.utc)).isoformat() if lib.enabled else None
+    status["next_run"] = _next_run(lib.schedule, datetime.now(timezone.utc)) if lib.enabled else None
     history = await library_service.harvest_history(session, code, 50)
     total_quarantined = (await session.execute(
         select(func.count()).select_from(SourceRecord)
