@@ -55,6 +55,7 @@ from harvesters.store import (
     store_page,
 )
 from unioncat.db.session import transaction
+from unioncat.db.locks import Busy, exclusive
 from unioncat.db.tables import HarvestError, HarvestRun, Library, utcnow
 from unioncat.settings import Settings
 
@@ -535,8 +536,13 @@ async def harvest_library(sessions: async_sessionmaker[AsyncSession], settings: 
     full harvests of libraries whose deletedRecord is not ``persistent`` or that harvest a set.
     ``client_options`` go to ``OAIClient`` (e.g. ``backoff_base``, ``page_budget``, ``max_page_bytes``).
     """
-    run = _Run(sessions, settings, code, full, sleep, on_progress, client_options, reconcile)
-    return await run.run()
+    try:
+        async with exclusive(sessions.kw["bind"], f"harvest:{code}", wait=False):
+            run = _Run(sessions, settings, code, full, sleep, on_progress, client_options, reconcile)
+            return await run.run()
+    except Busy:
+        return HarvestRunSummary(code=code, status="failed", full=full, error_type="AlreadyRunning",
+                                 error=f"a harvest of {code} is already running (another process or request)")
 
 
 async def harvest_many(sessions: async_sessionmaker[AsyncSession], settings: Settings, codes: Iterable[str], *,

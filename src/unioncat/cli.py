@@ -195,11 +195,13 @@ async def cmd_process(args, settings: Settings) -> int:
 
 async def cmd_reindex(args, settings: Settings) -> int:
     from unioncat.search import open_backend
+    from unioncat.db.locks import exclusive
     from unioncat.search.indexer import reindex_all
 
     engine, sessions = _open(settings)
     backend = open_backend(settings)
-    count = await reindex_all(sessions, backend)
+    async with exclusive(engine, "pipeline"):  # no processing while everything is re-read
+        count = await reindex_all(sessions, backend)
     backend.close()
     await engine.dispose()
     console.print(f"index rebuilt with {count} union records")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from unioncat.db.locks import exclusive
 from unioncat.dedup.service import ClusterStats, cluster_pending, rebuild_dirty
 from unioncat.normalize.service import NormalizeStats, normalize_pending
 from unioncat.search.backend import SearchBackend
@@ -29,8 +30,11 @@ async def process(
     def stage(name: str):
         return (lambda done, total: on_progress(name, done, total)) if on_progress else None
 
-    normalized = await normalize_pending(sessions, on_progress=stage("normalize"))
-    clustered = await cluster_pending(sessions, on_progress=stage("cluster"))
-    rebuilt = await rebuild_dirty(sessions, on_progress=stage("merge"))
-    indexed = await index_dirty(sessions, backend, on_progress=stage("index"))
+    # one pipeline at a time across processes (web app, scheduler, cron job, staff overrides): two runs would
+    # race on cluster ids and on the dirty/index_dirty flags
+    async with exclusive(sessions.kw["bind"], "pipeline"):
+        normalized = await normalize_pending(sessions, on_progress=stage("normalize"))
+        clustered = await cluster_pending(sessions, on_progress=stage("cluster"))
+        rebuilt = await rebuild_dirty(sessions, on_progress=stage("merge"))
+        indexed = await index_dirty(sessions, backend, on_progress=stage("index"))
     return ProcessStats(normalized, clustered, rebuilt, indexed)

@@ -31,3 +31,32 @@ async def test_migrations_and_models_agree(db_settings):
         diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
     await engine.dispose()
     assert diff == []
+
+
+async def test_exclusive_locks_exclude_other_holders_until_released(db_settings):
+    import asyncio
+
+    import pytest
+
+    from unioncat.db.locks import Busy, exclusive
+
+    first, second = create_engine(db_settings), create_engine(db_settings)  # as two processes would
+    async with exclusive(first, "harvest:THA", wait=False):
+        with pytest.raises(Busy):
+            async with exclusive(second, "harvest:THA", wait=False):
+                pass
+        async with exclusive(second, "harvest:NAN", wait=False):  # other names are independent
+            pass
+        waiter = asyncio.create_task(_hold(second, "harvest:THA"))
+        await asyncio.sleep(0.2)
+        assert not waiter.done()  # a waiting holder waits...
+    await asyncio.wait_for(waiter, 10)  # ...and gets the lock once it is released
+    await first.dispose()
+    await second.dispose()
+
+
+async def _hold(engine, name):
+    from unioncat.db.locks import exclusive
+
+    async with exclusive(engine, name):
+        return True

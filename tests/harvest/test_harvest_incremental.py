@@ -119,3 +119,18 @@ async def test_full_harvest_ignores_the_watermark(sessions, settings, oai_server
     summary = await harvest_library(sessions, settings, "HF", full=True, sleep=fake_sleep)
     assert summary.status == "succeeded" and summary.records_unchanged == 15
     assert all("from" not in r for r in repo.requests[n:])
+
+
+async def test_a_second_harvest_of_the_same_library_is_refused_while_one_runs(sessions, settings, oai_server):
+    """The scheduler and a staff button may start the same library at once: the second one waits its turn."""
+    from unioncat.db.locks import exclusive
+
+    repo = oai_server.add_repository("DUP", make_records(20), page_size=10)
+    await add_library(sessions, "DUP", oai_server.base_url("DUP"))
+    async with exclusive(sessions.kw["bind"], "harvest:DUP", wait=False):  # as another process would hold it
+        refused = await harvest_library(sessions, settings, "DUP")
+    assert refused.status == "failed" and "already running" in refused.error
+    assert await source_rows(sessions, "DUP") == {}
+    done = await harvest_library(sessions, settings, "DUP")
+    assert done.status == "succeeded" and len(await source_rows(sessions, "DUP")) == 20
+    assert len(repo.requests) > 0
