@@ -260,3 +260,20 @@ def test_record_page_not_found_is_an_html_404(site):
     r = httpx.get(site.url + "/records/u-missing")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "Không tìm thấy biểu ghi" in r.text
+
+
+def test_merge_refused_whole_when_a_never_merge_stands_between_the_records(site):
+    first, member = merged_cluster_with(site, "HTI", min_libraries=2)
+    hits = httpx.get(site.url + "/api/v1/search", params={"library": "QTR", "size": 100}).json()["hits"]
+    other = next(h["id"] for h in hits if h["libraries"] == ["QTR"])
+    other_member = httpx.get(f"{site.url}/api/v1/records/{other}").json()["members"][0]
+    never = httpx.post(site.url + "/api/v1/overrides", headers=BEARER, timeout=60, json={
+        "kind": "never", "record_a": member["source_record_id"], "record_b": other_member["source_record_id"]})
+    assert never.status_code == 201, never.text
+    before = httpx.get(f"{site.url}/api/v1/records/{first}").json()["libraries"]
+    client = staff_client(site)
+    page = client.get(f"/staff/clusters/{first}")
+    refused = client.post(f"/staff/clusters/{first}/merge", data={"csrf": csrf_of(page.text), "other": other})
+    assert refused.status_code == 400 and "never-merge" in refused.text and "<html" in refused.text.lower()
+    assert httpx.get(f"{site.url}/api/v1/records/{first}").json()["libraries"] == before  # nothing half-merged
+    assert httpx.get(f"{site.url}/api/v1/records/{other}").status_code == 200

@@ -301,8 +301,10 @@ async def cluster_action(request: Request, cluster_id: str, action: str):
     except UnioncatError as exc:
         return _staff_error(request, exc)
     decision = overrides.Decision(kind, a, b, (form.get("note") or "").strip()[:1000] or None, user)
-    async with request.app.state.harvest_lock:  # never re-cluster while a harvest is processing
-        result = await overrides.apply(sessions, backend, decision)
+    try:
+        result = await overrides.apply(sessions, backend, decision)  # the pipeline lock serializes processing
+    except UnioncatError as exc:
+        return _staff_error(request, exc)
     if kind == "always":
         return RedirectResponse(f"/staff/clusters/{quote(result['clusters'].get(a) or cluster_id)}?done={kind}",
                                 status_code=303)

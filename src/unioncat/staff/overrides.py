@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from unioncat.db import ClusterMember
+from unioncat.db import ClusterMember, MatchOverride, transaction
 from unioncat.dedup import overrides as dedup_overrides
 from unioncat.errors import BadRequest, Conflict, RecordNotFound
 from unioncat.pipeline import process
@@ -80,14 +80,34 @@ async def apply(sessions: async_sessionmaker[AsyncSession], backend: SearchBacke
     async def run_process():
         return await process(sessions, backend)
 
-    pairs: list[tuple[int, int | None]] = [(decision.record_a, decision.record_b)]
-    if decision.kind == "always":
-        async with sessions() as session:
-            cluster = await _cluster_of(session, decision.record_a)
-            pairs = [(m, decision.record_b) for m in (await _members(session, cluster) if cluster else [])] or pairs
-    for a, b in pairs:
-        await dedup_overrides.add_override(sessions, decision.kind, a, b, decision.note,
-                                           created_by=decision.created_by, process=run_process)
+    if decision.kind != "always":
+        await dedup_overrides.add_override(sessions, decision.kind, decision.record_a, decision.record_b,
+                                           decision.note, created_by=decision.created_by, process=run_process)
+    else:
+        await _merge_union_records(sessions, decision, run_process)
     records = [r for r in (decision.record_a, decision.record_b) if r is not None]
     async with sessions() as session:
         return {"kind": decision.kind, "clusters": {r: await _cluster_of(session, r) for r in records}}
+
+
+async def _merge_union_records(sessions: async_sessionmaker[AsyncSession], decision: Decision, run_process) -> None:
+    """Link every member of record_a's union record to record_b ("always"), all or nothing, then re-cluster
+    once. A "never" decision between any of them refuses the whole merge before anything is stored."""
+    b = decision.record_b
+    async with transaction(sessions) as session:
+        cluster = await _cluster_of(session, decision.record_a)
+        members = await _members(session, cluster) if cluster else [decision.record_a]
+        pairs = {(min(m, b), max(m, b)) for m in members if m != b}
+        nevers = (await session.execute(select(MatchOverride.record_a, MatchOverride.record_b).where(
+            MatchOverride.kind == "never", MatchOverride.record_a.in_([p[0] for p in pairs]),
+            MatchOverride.record_b.in_([p[1] for p in pairs])))).all()
+        clash = sorted(set(map(tuple, nevers)) & pairs)
+        if clash:
+            raise BadRequest(f"records {clash[0][0]} and {clash[0][1]} are marked never-merge; remove that first")
+        existing = set(map(tuple, (await session.execute(select(MatchOverride.record_a, MatchOverride.record_b).where(
+            MatchOverride.kind == "always", MatchOverride.record_a.in_([p[0] for p in pairs]),
+            MatchOverride.record_b.in_([p[1] for p in pairs])))).all()))
+        for a, other in sorted(pairs - existing):
+            session.add(MatchOverride(kind="always", record_a=a, record_b=other, note=decision.note,
+                                      created_by=decision.created_by))
+    await dedup_overrides.recluster(sessions, sorted({*members, b}), run_process)
