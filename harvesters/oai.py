@@ -21,7 +21,6 @@ Everything Sickle, httpx or lxml raises leaves this module as a ``harvesters.err
 from __future__ import annotations
 
 import copy
-import gzip
 import logging
 import re
 import ssl
@@ -578,13 +577,23 @@ class OAIClient(Sickle):
             self._last_response_end = time.monotonic()
         body = b"".join(chunks)
         if body[:2] == b"\x1f\x8b":  # gzip without Content-Encoding (metha's maybeCompressed)
-            try:
-                body = gzip.decompress(body)
-            except (OSError, EOFError, zlib.error):
-                pass
+            body = self._gunzip_bounded(body)
         if self.force_encoding:
             body = transcode(body, self.force_encoding)
         return response, body
+
+    def _gunzip_bounded(self, body: bytes) -> bytes:
+        """Decompress a gzip body that came without Content-Encoding, never beyond max_page_bytes
+        (a small compressed page must not expand into gigabytes)."""
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out = inflater.decompress(body, self.max_page_bytes + 1)
+        except zlib.error:
+            return body  # not gzip after all: parse what was received
+        if len(out) > self.max_page_bytes:
+            raise PageTooLarge(f"gzip page expands beyond the configured maximum of {self.max_page_bytes} bytes "
+                               "(option max_page_bytes)", url=str(self.endpoint))
+        return out
 
     def _be_polite(self) -> None:
         if self.delay and self._last_response_end is not None:

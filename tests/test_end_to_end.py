@@ -181,8 +181,8 @@ async def test_staff_split_override_over_the_api_and_undo(db_settings, sessions,
         created = await client.post("/api/v1/overrides", json=body, headers=staff)
         assert created.status_code == 201, created.text
         assert await holders(client) == [("NAN",), ("NAN",), ("THA",)]  # the reader now sees THA's copy apart
-        listed = (await client.get("/api/v1/overrides", headers=staff)).json()["overrides"]
-        assert [o["kind"] for o in listed] == ["split"]
+        listed = (await client.get("/api/v1/overrides", headers={"Authorization": "bearer s3cret-token"})).json()
+        assert [(o["kind"], o["created_by"]) for o in listed["overrides"]] == [("split", "staff")]  # who did it
 
         undone = await client.delete(f"/api/v1/overrides/{created.json()['override']['id']}", headers=staff)
         assert undone.status_code == 200

@@ -131,6 +131,16 @@ async def test_gzip_bodies_with_and_without_content_encoding(sessions, settings,
     assert summary.status == "succeeded" and summary.records_unchanged == 11
 
 
+async def test_a_gzip_bomb_without_content_encoding_fails_the_page_not_the_machine(sessions, settings, oai_server,
+                                                                                    fake_sleep):
+    repo = oai_server.add_repository("GB", metadata_prefix="marc21")
+    bomb = gzip.compress(b"<" + b" " * 50_000_000)  # ~50 KB on the wire, 50 MB inflated
+    repo.add_fault(Fault.raw(bomb, verb="ListRecords", repeat=10))
+    await add_library(sessions, "GB", oai_server.base_url("GB"))
+    summary = await harvest_library(sessions, settings, "GB", sleep=fake_sleep, max_page_bytes=1_000_000)
+    assert summary.status == "failed" and "expands beyond" in summary.error
+
+
 # --- C. Paging and resumption tokens ----------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from unioncat.db import transaction
 from unioncat.errors import BadRequest, Unauthorized
 from unioncat.records import Moved, get_union_record
 from unioncat.search.backend import SearchQuery
-from unioncat.staff.auth import check_token
+from unioncat.staff.auth import bearer_token, check_token
 
 router = APIRouter(prefix="/api/v1")
 
@@ -117,7 +117,7 @@ async def harvests(request: Request, code: str, limit: Annotated[int, Query(ge=1
 
 async def require_staff(request: Request, authorization: str | None) -> str:
     """The staff member's name for a valid bearer token (the settings token or a hashed one in the database)."""
-    given = (authorization or "").removeprefix("Bearer ").strip()
+    given = bearer_token(authorization)
     if given:
         async with transaction(request.app.state.sessions) as session:
             name = await check_token(session, request.app.state.settings, given)

@@ -42,9 +42,9 @@ def _process(request: Request):
 
 @overrides_router.post("", status_code=201)
 async def create_override(request: Request, body: OverrideIn, authorization: Annotated[str | None, Header()] = None):
-    await require_staff(request, authorization)
+    staff = await require_staff(request, authorization)
     return await service.add_override(
-        request.app.state.sessions, body.kind, body.record_a, body.record_b, body.note, created_by="api",
+        request.app.state.sessions, body.kind, body.record_a, body.record_b, body.note, created_by=staff,
         process=_process(request),
     )
 

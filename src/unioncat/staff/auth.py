@@ -100,6 +100,12 @@ def csrf_ok(secret: bytes, nonce: str | None, given: str | None) -> bool:
     return bool(nonce and given) and hmac.compare_digest(csrf_token(secret, nonce), given)
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), else None."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -39,10 +39,10 @@ async def _user(request: Request) -> tuple[str | None, dict | None]:
     payload = auth.read_session(_secret(request), request.cookies.get(auth.SESSION_COOKIE))
     if payload:
         return str(payload.get("sub")), payload
-    header = request.headers.get("authorization") or ""
-    if header.lower().startswith("bearer "):
+    token = auth.bearer_token(request.headers.get("authorization"))
+    if token:
         async with request.app.state.sessions() as session, session.begin():
-            name = await auth.check_token(session, request.app.state.settings, header[7:])
+            name = await auth.check_token(session, request.app.state.settings, token)
         if name:
             return name, None
     return None, None
