@@ -128,9 +128,12 @@ def site(tmp_path_factory, sqlite_template) -> Site:
 def browser(site):
     # Playwright's sync API keeps an event loop running in this thread while it is open: build the site
     # (asyncio.run) first, and stop Playwright after the browser module so later async tests get their loop.
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # a test dependency: missing is a failure, never a skip
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is required for the browser tests (scripts/test installs it)"
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        b = p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
         yield b
         b.close()
 
