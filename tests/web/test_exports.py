@@ -89,3 +89,13 @@ def test_json_and_unknown_format():
     with pytest.raises(ValueError):
         exports.export(RECORD, "pdf")
     assert exports.filename(RECORD, "marc") == "uabc123def45.mrc"
+
+
+def test_iso2709_of_a_record_with_thousands_of_items_stays_readable():
+    many = [{"call_number": "895.9221 TR527K", "barcode": f"VV{i:06d}", "location": "Kho mở", "status": "Sẵn sàng"}
+            for i in range(3000)]
+    big = RECORD | {"holdings": [RECORD["holdings"][0] | {"items": many}, RECORD["holdings"][1]]}
+    rec = _read_iso(exports.to_iso2709(big))  # one 852 per library, not 3,000 (would overflow the leader)
+    assert [(f["a"], f["z"]) for f in rec.get_fields("852")] == [("NAN", "3000 bản"), ("THA", "1 bản")]
+    xml = pymarc.parse_xml_to_array(io.BytesIO(exports.to_marcxml(big)))[0]
+    assert len(xml.get_fields("852")) == 3001  # MARCXML has no length limit: every item stays

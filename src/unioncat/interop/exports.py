@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 import pymarc
 from pymarc import Field, Indicators, Subfield
 
+from unioncat.errors import BadRequest
 from unioncat.normalize.vietnamese import fold
 
 # format -> (media type, file extension)
@@ -178,8 +179,30 @@ def to_marcxml(record: dict, base: pymarc.Record | None = None) -> bytes:
     return ElementTree.tostring(node, encoding="UTF-8", xml_declaration=True) + b"\n"
 
 
+ISO2709_MAX = 99_999  # the leader's record length has five digits
+
+
+def _library_852(record: dict) -> list[Field]:
+    """One 852 per library (call number and item count) instead of one per item."""
+    return [f for h in record.get("holdings", [])
+            if (f := _datafield("852", "  ", ("a", h.get("library")), ("b", h.get("library_name")),
+                                ("h", h.get("call_number")), ("z", f"{max(1, len(h.get('items') or []))} bản"),
+                                ("u", h.get("opac_url"))))]
+
+
 def to_iso2709(record: dict, base: pymarc.Record | None = None) -> bytes:
-    return marc_record(record, base).as_marc()
+    """ISO 2709 cannot hold more than 99,999 bytes: a record with very many items lists one 852 per library;
+    if it is still too long, a clear error (MARCXML has no such limit)."""
+    marc = marc_record(record, base)
+    data = marc.as_marc()
+    if len(data) > ISO2709_MAX:
+        marc.remove_fields("852")
+        for field in _library_852(record):
+            marc.add_ordered_field(field)
+        data = marc.as_marc()
+    if len(data) > ISO2709_MAX:
+        raise BadRequest(f"record {record.get('id')} is {len(data)} bytes, too long for ISO 2709; use marcxml")
+    return data
 
 
 # ------------------------------------------------------------------------------------------------ JSON
