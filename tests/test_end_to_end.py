@@ -241,3 +241,28 @@ def test_dashboard_shows_an_invalid_schedule_instead_of_failing():
     now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
     assert _next_run(None, now).startswith("2026-11-22T01:00:00+07:00")  # default: 01:00 Asia/Ho_Chi_Minh
     assert _next_run("every night", now).startswith("invalid schedule 'every night'")
+
+
+async def test_staff_statistics_count_union_records_per_library_and_overlap(db_settings, sessions, member_servers):
+    from datetime import datetime, timezone
+
+    from unioncat.staff.service import statistics
+
+    await register(sessions, member_servers)
+    await harvest_many(sessions, db_settings, ["THA", "NAN"])
+    backend = open_backend(db_settings)
+    await process(sessions, backend)
+    backend.close()
+    async with sessions() as s:
+        stats = await statistics(s)
+    rows = {r["code"]: r for r in stats["libraries"]}
+    # THA: 7 HathiTrust books + the book both hold; NAN: that book + its Tập 2
+    assert (rows["THA"]["union_records"], rows["THA"]["unique"], rows["THA"]["shared"]) == (8, 7, 1)
+    assert (rows["NAN"]["union_records"], rows["NAN"]["unique"], rows["NAN"]["shared"]) == (2, 1, 1)
+    assert rows["THA"]["source_records"] == 12 and rows["NAN"]["source_records"] == 2  # holdings records count too
+    overlap = {r["library"]: r for r in stats["overlap"]}
+    assert overlap["THA"]["NAN"] == overlap["NAN"]["THA"] == 1 and overlap["THA"]["THA"] == 8
+    assert (stats["union_records"], stats["shared_union_records"]) == (9, 1)
+    this_year = datetime.now(timezone.utc).year
+    assert stats["growth"] == [{"year": this_year, "source_records": 14, "union_records": 9,
+                                "source_records_total": 14, "union_records_total": 9}]

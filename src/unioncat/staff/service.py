@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from unioncat import libraries as library_service
@@ -165,59 +165,63 @@ async def cluster_page(session: AsyncSession, cluster_id: str) -> dict:
 
 
 async def statistics(session: AsyncSession) -> dict:
-    """Records per library, overlap between libraries, unique holdings and growth per year."""
+    """Records per library, overlap between libraries, unique holdings and growth per year — counted in SQL,
+    so the page costs a few grouped queries whatever the size of the catalogue."""
     libs = (await session.execute(select(Library.id, Library.code, Library.name).order_by(Library.code))).all()
     codes = {i: c for i, c, _ in libs}
     names = {c: n for _, c, n in libs}
     source_counts = dict((await session.execute(
         select(SourceRecord.library_id, func.count()).where(SourceRecord.deleted.is_(False))
         .group_by(SourceRecord.library_id))).all())
-    pairs = (await session.execute(
-        select(ClusterMember.cluster_id, SourceRecord.library_id)
+    # (union record, library) once each, for active union records
+    holds = (
+        select(ClusterMember.cluster_id.label("cluster_id"), SourceRecord.library_id.label("library_id"))
         .join(SourceRecord, SourceRecord.id == ClusterMember.source_record_id)
         .join(Cluster, Cluster.id == ClusterMember.cluster_id)
-        .where(Cluster.status == "active").distinct()
-    )).all()
-    by_cluster: dict[str, set[str]] = defaultdict(set)
-    for cid, lib_id in pairs:
-        by_cluster[cid].add(codes[lib_id])
-    held: Counter[str] = Counter()
-    unique: Counter[str] = Counter()
-    overlap: dict[str, Counter[str]] = {c: Counter() for c in codes.values()}
-    for holders in by_cluster.values():
-        for a in holders:
-            held[a] += 1
-            if len(holders) == 1:
-                unique[a] += 1
-            for b in holders:
-                if b != a:
-                    overlap[a][b] += 1
+        .where(Cluster.status == "active").distinct().subquery()
+    )
+    sizes = select(holds.c.cluster_id, func.count().label("n")).group_by(holds.c.cluster_id).subquery()
+    held = {codes[i]: n for i, n in (await session.execute(
+        select(holds.c.library_id, func.count()).group_by(holds.c.library_id))).all()}
+    unique = {codes[i]: n for i, n in (await session.execute(
+        select(holds.c.library_id, func.count()).join(sizes, sizes.c.cluster_id == holds.c.cluster_id)
+        .where(sizes.c.n == 1).group_by(holds.c.library_id))).all()}
+    other = holds.alias("other")
+    overlap: dict[str, dict[str, int]] = defaultdict(dict)
+    for a, b, n in (await session.execute(
+        select(holds.c.library_id, other.c.library_id, func.count())
+        .join(other, and_(other.c.cluster_id == holds.c.cluster_id, other.c.library_id != holds.c.library_id))
+        .group_by(holds.c.library_id, other.c.library_id))).all():
+        overlap[codes[a]][codes[b]] = n
+    total, shared = (await session.execute(
+        select(func.count(), func.coalesce(func.sum(case((sizes.c.n > 1, 1), else_=0)), 0)).select_from(sizes))).one()
     order = [c for _, c, _ in libs]
     per_library = [
-        {"code": c, "name": names[c], "source_records": source_counts.get(i, 0), "union_records": held[c],
-         "unique": unique[c], "shared": held[c] - unique[c]}
+        {"code": c, "name": names[c], "source_records": source_counts.get(i, 0), "union_records": held.get(c, 0),
+         "unique": unique.get(c, 0), "shared": held.get(c, 0) - unique.get(c, 0)}
         for i, c, _ in libs
     ]
-    matrix = [{"library": a, "held": held[a], **{b: (held[a] if a == b else overlap[a][b]) for b in order}}
-              for a in order]
+    matrix = [{"library": a, "held": held.get(a, 0),
+               **{b: (held.get(a, 0) if a == b else overlap[a].get(b, 0)) for b in order}} for a in order]
     # growth: records first seen and union records created, per calendar year (UTC)
-    seen_years = Counter()
-    for (ts,) in (await session.execute(select(SourceRecord.first_seen_at))).all():
-        if ts is not None:
-            seen_years[ts.year] += 1
-    union_years = Counter()
-    for (ts,) in (await session.execute(select(Cluster.created_at).where(Cluster.status == "active"))).all():
-        if ts is not None:
-            union_years[ts.year] += 1
+    seen_year = extract("year", SourceRecord.first_seen_at)
+    seen_years = dict((await session.execute(
+        select(seen_year, func.count()).where(SourceRecord.first_seen_at.is_not(None)).group_by(seen_year))).all())
+    created_year = extract("year", Cluster.created_at)
+    union_years = dict((await session.execute(
+        select(created_year, func.count()).where(Cluster.status == "active", Cluster.created_at.is_not(None))
+        .group_by(created_year))).all())
     growth, cum_s, cum_u = [], 0, 0
-    for year in sorted(set(seen_years) | set(union_years)):
-        cum_s += seen_years[year]
-        cum_u += union_years[year]
-        growth.append({"year": year, "source_records": seen_years[year], "union_records": union_years[year],
+    for year in sorted({int(y) for y in (*seen_years, *union_years)}):
+        s_n = sum(n for y, n in seen_years.items() if int(y) == year)
+        u_n = sum(n for y, n in union_years.items() if int(y) == year)
+        cum_s += s_n
+        cum_u += u_n
+        growth.append({"year": year, "source_records": s_n, "union_records": u_n,
                        "source_records_total": cum_s, "union_records_total": cum_u})
     return {
         "libraries": per_library, "order": order, "overlap": matrix, "growth": growth,
-        "union_records": len(by_cluster), "shared_union_records": sum(1 for h in by_cluster.values() if len(h) > 1),
+        "union_records": total, "shared_union_records": int(shared),
     }
 
 
