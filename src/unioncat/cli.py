@@ -232,7 +232,7 @@ async def cmd_export(args, settings: Settings) -> int:
     import pymarc
     from xml.etree import ElementTree
 
-    from unioncat.interop.exports import marc_record
+    from unioncat.interop.exports import marc_record, to_iso2709
     from unioncat.records import base_marc_records, export_dict, iter_union_records
 
     engine, sessions = _open(settings)
@@ -243,17 +243,25 @@ async def cmd_export(args, settings: Settings) -> int:
         if args.format == "marcxml":
             out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n')
         async with sessions() as s, sessions() as lookup:
-            async for record in iter_union_records(s):
-                if args.format == "jsonl":
-                    out.write((json.dumps(export_dict(record), ensure_ascii=False) + "\n").encode("utf-8"))
-                else:
-                    marc = marc_record(record, (await base_marc_records(lookup, [record])).get(record["id"]))
-                    if binary:
-                        out.write(marc.as_marc())
+            async def write(batch: list[dict]) -> None:
+                bases = await base_marc_records(lookup, batch) if args.format != "jsonl" else {}
+                for record in batch:
+                    if args.format == "jsonl":
+                        out.write((json.dumps(export_dict(record), ensure_ascii=False) + "\n").encode("utf-8"))
+                    elif binary:
+                        out.write(to_iso2709(record, bases.get(record["id"])))
                     else:
-                        node = pymarc.record_to_xml_node(marc, namespace=False)
+                        node = pymarc.record_to_xml_node(marc_record(record, bases.get(record["id"])), namespace=False)
                         out.write(ElementTree.tostring(node, encoding="utf-8") + b"\n")
+
+            batch: list[dict] = []
+            async for record in iter_union_records(s):
+                batch.append(record)
                 n += 1
+                if len(batch) == 500:  # one base-MARC query per 500 records
+                    await write(batch)
+                    batch = []
+            await write(batch)
         if args.format == "marcxml":
             out.write(b"</collection>\n")
     finally:
