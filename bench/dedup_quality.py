@@ -203,7 +203,7 @@ async def clusters_by_identifier(sessions) -> dict[str, str]:
                                      .join(ClusterMember, ClusterMember.source_record_id == SourceRecord.id))).all())
 
 
-async def quality(sdist: Path | None, n_vn: int) -> None:
+async def quality(sdist: Path | None, n_vn: int, bulk_min: int | None = None) -> None:
     data = labelled_set(sdist, n_vn)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
@@ -215,7 +215,7 @@ async def quality(sdist: Path | None, n_vn: int) -> None:
         norm = await normalize_pending(sessions)
         t_norm = time.perf_counter() - t
         t = time.perf_counter()
-        await cluster_pending(sessions)
+        stats = await cluster_pending(sessions, bulk_min=bulk_min)
         t_cluster = time.perf_counter() - t
         got = await clusters_by_identifier(sessions)
         await engine.dispose()
@@ -241,10 +241,11 @@ async def quality(sdist: Path | None, n_vn: int) -> None:
 
     print("false merges by negative kind:", dict(Counter(
         "+".join(sorted({kind[x] for x in pair})) for pair in false)))
-    print(f"normalize {len(idents) / t_norm:.0f} records/s; cluster {t_cluster:.2f} s for {len(idents)} records")
+    print(f"normalize {len(idents) / t_norm:.0f} records/s; cluster {t_cluster:.2f} s for {len(idents)} records "
+          f"({stats.bulk} by the bulk path)")
 
 
-async def scale(n: int) -> None:
+async def scale(n: int, bulk_min: int | None = None) -> None:
     """Clustering time for n generated records (about a third of them duplicates across libraries)."""
     rng = random.Random(n)
     bases = vn_bases(max(1, n * 2 // 3 // 2), rng)
@@ -266,7 +267,7 @@ async def scale(n: int) -> None:
         await normalize_pending(sessions)
         t_norm = time.perf_counter() - t
         t = time.perf_counter()
-        stats = await cluster_pending(sessions)
+        stats = await cluster_pending(sessions, bulk_min=bulk_min)
         t_cluster = time.perf_counter() - t
         await engine.dispose()
     print(f"N={len(records):>8}: normalize {t_norm:6.1f} s ({len(records) / t_norm:5.0f}/s)  cluster {t_cluster:6.1f} s "
@@ -277,14 +278,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sdist", type=Path, default=Path("/tmp/pymarc-sdist/pymarc-5.4.0"))
     ap.add_argument("--vietnamese", type=int, default=1500, help="generated Vietnamese base books")
+    ap.add_argument("--bulk-min", type=int, default=None,
+                    help="new records from which the bulk path clusters them (default: the service's; 0: always)")
     ap.add_argument("--scale", default="", help="comma-separated N for the throughput runs, e.g. 20000,100000")
     args = ap.parse_args()
     sdist = args.sdist if (args.sdist / "test").is_dir() else None
     if sdist is None:
         print(f"pymarc sdist not found at {args.sdist}: Vietnamese generated bases only")
-    asyncio.run(quality(sdist, args.vietnamese))
+    asyncio.run(quality(sdist, args.vietnamese, args.bulk_min))
     for n in [int(x) for x in args.scale.split(",") if x.strip()]:
-        asyncio.run(scale(n))
+        asyncio.run(scale(n, args.bulk_min))
 
 
 if __name__ == "__main__":
