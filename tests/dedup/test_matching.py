@@ -59,3 +59,42 @@ def test_union_record_prefers_complete_member_and_keeps_every_holding():
     assert {h["call_number"] for h in u["holdings"]} == {"959.742 L302S", "9(V)2 L302S"}
     assert [m["identifier"] for m in u["members"]] == ["oai:qbi:9", "oai:tha:1"]
     assert u["provenance"]["title"] == "QBI:oai:qbi:9"
+
+
+def test_fast_title_key_and_cluster_ids_equal_their_definitions():
+    import random
+
+    from unioncat.dedup.cluster import _cluster_id_b32, cluster_id_for
+    from unioncat.dedup.keys import _title_key
+    from unioncat.normalize import vietnamese
+
+    rng = random.Random(5)
+    alphabet = ("aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữự"
+                "ýỳỷỹỵÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+                "çñøßæœþłıİĳǅ \u0300\u0301\u0303\u0309\u0323\u0306\u0302\u031b :;,./-_()[]'\"0123456789"
+                "αβγЖжחא漢字한국ﬁ①ℌ\u0338\u093c\u3099")
+    for _ in range(20000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert _title_key(s) == vietnamese.title_key(s), repr(s)
+        for form in ("NFC", "NFD"):
+            t = __import__("unicodedata").normalize(form, s)
+            assert _title_key(t) == vietnamese.title_key(t), repr(t)
+    for i in range(5000):
+        lib, ident = rng.choice(("THA", "NAN", "Q" * rng.randint(1, 9))), f"oai:x:{rng.random()}:{i}"
+        for attempt in (0, 1, 7):
+            assert cluster_id_for(lib, ident, attempt) == _cluster_id_b32(lib, ident, attempt)
+
+
+def test_fingerprint_is_the_one_stored_by_earlier_versions():
+    # stored fingerprints decide which records need matching again: the value must not change across versions
+    v = MatchView.from_data(1, "THA", {"title": "Lịch sử Nghệ An", "authors": [{"name": "Nguyễn Văn A"}], "year": 2015,
+                                        "isbns": ["9786049580123", "9786041234567"], "publisher": "Nxb. Nghệ An",
+                                        "pages": 200, "part": "Tập 2"})
+    import hashlib
+
+    parts = []
+    for name in ("library", "title", "author", "year", "isbns", "issns", "format", "edition", "part", "part_text",
+                 "series_number", "pages", "lccn", "system_numbers", "language", "publisher", "edition_text"):
+        value = getattr(v, name)
+        parts.append(repr(sorted(value) if isinstance(value, frozenset) else value))
+    assert v.fingerprint() == hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]

@@ -6,15 +6,49 @@ import hashlib
 import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from operator import attrgetter
 
 from unioncat.normalize.record import CanonicalRecord
 from unioncat.normalize import vietnamese
 
+fold = vietnamese.fold
+
+
+def _fold_table() -> dict[int, str]:
+    """Each Latin letter (any case, any diacritics, đ) and combining mark whose fold is ASCII -> that fold."""
+    table = {}
+    for cp in [*range(0x41, 0x5B), *range(0xC0, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00)]:
+        c = chr(cp)
+        if len(c.lower()) == 1 and fold(c).isascii():
+            table[cp] = fold(c)
+    return table
+
+
+_FOLD = _fold_table()
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fast_fold(s: str) -> str:
+    """`vietnamese.fold`, a character at a time when every character folds on its own to ASCII.
+
+    For such text fold's steps (lower, đ, NFD, drop marks, NFC) act on each character alone, so the table gives
+    the same result three times faster; anything else (other scripts, symbols) goes through fold itself.
+    """
+    t = s.translate(_FOLD)
+    return t if t.isascii() else fold(s)
+
+
+def _title_key(title: str | None) -> str:
+    """`vietnamese.title_key` with `fast_fold` (tests hold them equal)."""
+    if not title:
+        return ""
+    return _NON_WORD.sub(" ", fast_fold(title)).strip()
+
+
 # the same titles, names and publishers recur across libraries: fold each once
-title_key = lru_cache(maxsize=200_000)(vietnamese.title_key)
+title_key = lru_cache(maxsize=200_000)(_title_key)
 author_key = lru_cache(maxsize=200_000)(vietnamese.author_key)
 publisher_key = lru_cache(maxsize=50_000)(vietnamese.publisher_key)
-fold = vietnamese.fold
 
 _NUMBER = re.compile(r"\d+")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
@@ -100,14 +134,12 @@ class MatchView:
 
     def fingerprint(self) -> str:
         """Hash of everything matching looks at: an unchanged fingerprint means no need to match again."""
-        parts = []
-        for name in _FINGERPRINTED:
-            value = getattr(self, name)
-            parts.append(repr(sorted(value) if isinstance(value, frozenset) else value))
+        parts = [repr(sorted(v)) if type(v) is frozenset else repr(v) for v in _fingerprinted(self)]
         return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
 _FINGERPRINTED = tuple(f.name for f in fields(MatchView) if f.name != "record_id")
+_fingerprinted = attrgetter(*_FINGERPRINTED)
 
 
 def blocking_keys(view: MatchView) -> list[str]:
