@@ -90,7 +90,7 @@ def generate(n: int, seed: int = 2025) -> tuple[list[tuple[int, str, str, dict]]
         year = rng.randint(1975, 2024)
         pub = rng.randrange(len(PUBLISHERS))
         base = {
-            "title": title, "authors": [{"name": author}] if author else [], "year": year,
+            "source_format": "marc21", "title": title, "authors": [{"name": author}] if author else [], "year": year,
             "isbns": [_isbn13(book)] if year > 1990 and rng.random() < 0.65 else [],
             "publisher": PUBLISHERS[pub][0], "pages": rng.randint(40, 900) if rng.random() < 0.9 else None,
             "format": "book", "language": "vie", "edition": None, "part": None, "series_number": None,
@@ -198,7 +198,7 @@ def pure(n: int, batch_size: int, profile: bool) -> None:
           f"peak RSS {peak_rss_mb():,.0f} MB; {load_avg()}")
 
 
-async def db_stage(n: int, incremental: int, batch_size: int, database_url: str | None) -> None:
+async def db_stage(n: int, incremental: int, batch_size: int, database_url: str | None, profile: bool) -> None:
     from sqlalchemy import insert, select
 
     from unioncat.db import Library, NormalizedRecord, SourceRecord, create_engine, make_sessionmaker, transaction
@@ -230,9 +230,19 @@ async def db_stage(n: int, incremental: int, batch_size: int, database_url: str 
                         for rid, lib, ident, _ in chunk])
                     await s.execute(insert(NormalizedRecord), [{"source_record_id": rid, "data": d}
                                                                for rid, _l, _i, d in chunk])
+            profiler = None
+            if profile:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(async_mode="disabled")
+                profiler.start()
             t = time.perf_counter()
             stats = await cluster_pending(sessions, batch_size=batch_size, bulk_min=0 if path == "bulk" else 10**9)
             t_cluster = time.perf_counter() - t
+            if profiler:
+                profiler.stop()
+                print(profiler.output_text(unicode=True, color=False, show_all=False))
+            print(f"  cluster_pending ({path}): {t_cluster:.1f} s; {load_avg()}", flush=True)
             t = time.perf_counter()
             rebuilt = await rebuild_dirty(sessions)
             t_merge = time.perf_counter() - t
@@ -254,12 +264,12 @@ def main() -> None:
     ap.add_argument("--incremental", type=int, default=0, help="records for the database stage, incremental path")
     ap.add_argument("--batch-size", type=int, default=2000)
     ap.add_argument("--database-url", default=None)
-    ap.add_argument("--profile", action="store_true", help="pyinstrument profile of the pure clustering")
+    ap.add_argument("--profile", action="store_true", help="pyinstrument profiles of the pure clustering and of cluster_pending")
     args = ap.parse_args()
     if args.n:
         pure(args.n, args.batch_size, args.profile)
     if args.db_n or args.incremental:
-        asyncio.run(db_stage(args.db_n, args.incremental, args.batch_size, args.database_url))
+        asyncio.run(db_stage(args.db_n, args.incremental, args.batch_size, args.database_url, args.profile))
 
 
 if __name__ == "__main__":

@@ -98,3 +98,19 @@ def test_fingerprint_is_the_one_stored_by_earlier_versions():
         value = getattr(v, name)
         parts.append(repr(sorted(value) if isinstance(value, frozenset) else value))
     assert v.fingerprint() == hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def test_from_data_builds_the_view_its_constructor_would():
+    from dataclasses import fields
+
+    data = {"title": "Lịch sử Nghệ An", "authors": [{"name": "Nguyễn, Văn A"}], "year": 2015, "isbns": ["9786049580123"],
+            "issns": ["1234-5679"], "format": "serial", "edition": "Tái bản lần thứ hai", "part": "Tập 2",
+            "series_number": "số 3", "pages": 200, "lccn": "2015123456", "system_numbers": ["(OCoLC)123", "456"],
+            "language": "vie", "publisher": "Nxb. Nghệ An"}
+    for d in (data, {"title": "x"}, {}):
+        v = MatchView.from_data(7, "THA", d)
+        again = MatchView(**{f.name: getattr(v, f.name) for f in fields(MatchView)})
+        assert v == again and hash(v) == hash(again) and repr(v) == repr(again)
+    v = MatchView.from_data(7, "THA", data)
+    assert (v.record_id, v.library, v.title, v.author, v.edition, v.part, v.system_numbers) == (
+        7, "THA", "lich su nghe an", "a nguyen van", (2,), (2,), frozenset({"(OCoLC)123"}))

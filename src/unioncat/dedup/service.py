@@ -234,14 +234,17 @@ def _status_query(ss: Session) -> Callable[[str], str | None]:
 
 def _write(ss: Session, changes: Changes, engine: Clustering, items: dict[int, Item], prev: dict[int, str],
            dirty: set[str], processed: list[int], size: int = CHUNK) -> None:
-    """Write what the engine decided: clusters created, reused or absorbed, memberships, keys, dirty flags."""
+    """Write what the engine decided: clusters created, reused or absorbed, memberships, keys, dirty flags.
+
+    Inserts go to the tables (Core executemany), not through the ORM's bulk layer: a third less time per row.
+    """
     for rid, row in changes.rows.items():
         dirty.add(row["cluster_id"])
         if rid in prev:
             dirty.add(prev[rid])
     if changes.new_clusters:
         for chunk in _chunks(sorted(changes.new_clusters), size):
-            ss.execute(insert(Cluster), [
+            ss.execute(insert(Cluster.__table__), [
                 {"id": cid, "status": "active", "dirty": True, "index_dirty": True, "created_at": changes.new_clusters[cid],
                  "updated_at": changes.new_clusters[cid], "member_count": 0} for cid in chunk])
     for chunk in _chunks(changes.reused, size):
@@ -262,10 +265,10 @@ def _write(ss: Session, changes: Changes, engine: Clustering, items: dict[int, I
     dirty -= set(changes.absorbed) | set(engine.absorbed)
     rows = list(changes.rows.values())
     for chunk in _chunks(rows, size):
-        ss.execute(insert(ClusterMember), chunk)
+        ss.execute(insert(ClusterMember.__table__), chunk)
     keys_rows = [{"source_record_id": rid, "key": k} for rid in changes.rows for k in dict.fromkeys(items[rid].keys)]
     for chunk in _chunks(keys_rows, size * 2):
-        ss.execute(insert(MatchKey), chunk)
+        ss.execute(insert(MatchKey.__table__), chunk)
     for chunk in _chunks(sorted(dirty - set(changes.new_clusters)), size):
         ss.execute(update(Cluster).where(Cluster.id.in_(chunk), Cluster.status != "absorbed").values(dirty=True))
     for chunk in _chunks(sorted(processed), size):
