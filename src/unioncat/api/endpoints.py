@@ -57,7 +57,8 @@ async def search(
     query = search_query_from(q, library, province, language, format, subject, year_from, year_to, sort, page, size)
     query = query.model_copy(update={"cursor": cursor or None, "highlight": highlight})
     result = await run_in_threadpool(request.app.state.backend.search, query)
-    return result.model_dump()
+    # pydantic's own JSON encoder, not jsonable_encoder over a model_dump: the same JSON, several times faster
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 @router.get("/suggest")

@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,14 @@ class EnginePage:
     records: list[dict]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     after: Any = None  # engine state just after the last record (key-sorted pages), JSON-serializable
+    # An engine that computes facets concurrently (tantivy: aggregation in another thread while the hits are
+    # fetched and highlighted) leaves `facets` empty and puts a callable returning them here.
+    pending_facets: Callable[[], dict[str, list[FacetValue]]] | None = None
+
+    def resolved_facets(self) -> dict[str, list[FacetValue]]:
+        if self.pending_facets is not None:
+            self.facets, self.pending_facets = self.pending_facets(), None
+        return self.facets
 
 
 # --------------------------------------------------------------------------- cursors
@@ -189,7 +198,8 @@ def best_correction(word: str, records: list[dict], context: set[str] | frozense
 def hit_from_record(record: dict, highlights: dict[str, list[str]] | None = None) -> Hit:
     authors = record.get("authors") or []
     year = record.get("year")
-    return Hit(
+    # model_construct: every value is coerced to its field type right here, validation would only repeat it
+    return Hit.model_construct(
         id=str(record["id"]),
         title=str(record.get("title") or ""),
         authors=[str(a) for a in authors] if isinstance(authors, list) else [str(authors)],
@@ -270,7 +280,7 @@ class EngineBackend:
             page=(offset // query.size + 1) if query.size else query.page,
             size=query.size,
             hits=hits,
-            facets=page.facets if query.facets else {},
+            facets=page.resolved_facets() if query.facets else {},
             next_cursor=next_cursor,
             did_you_mean=did_you_mean,
         )

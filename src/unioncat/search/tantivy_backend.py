@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import concurrent.futures
 import contextlib
 import itertools
 import json
@@ -97,6 +98,10 @@ WRITER_LOCK_TIMEOUT = 30.0
 PREPARE_WORKERS = max(1, min(4, os.cpu_count() or 1))  # processes preparing documents during a rebuild
 PREPARE_CHUNK = 1_000
 PREPARE_INLINE_LIMIT = 5_000  # a rebuild of fewer records prepares them in this process
+
+
+# Runs facet aggregations beside the hit fetching of the same search (see `_execute`); tantivy releases the GIL.
+_AGGREGATOR = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="unioncat-facets")
 
 
 def _analyzer(folded: bool) -> tantivy.TextAnalyzer:
@@ -509,6 +514,9 @@ class TantivyBackend(EngineBackend):
         with _engine_errors("search failed"):
             engine_query = self._build_query(parsed, query)  # BadQuery for bad filters
             searcher = gen.index.searcher()
+            # Facets are the costliest part of a search and tantivy releases the GIL while it aggregates: start
+            # them first in another thread, so the hits are fetched, decoded and highlighted meanwhile.
+            pending = _AGGREGATOR.submit(self._facets, searcher, engine_query) if facets else None
             limit = max(size, 1)  # tantivy refuses limit=0; size=0 (facets only) asks for one hit and drops it
             next_after = None
             if query.sort == "relevance":
@@ -556,8 +564,14 @@ class TantivyBackend(EngineBackend):
                         same = offset + len(addresses) - earlier
                     next_after = [last, same]
             records = [json.loads(searcher.doc(address).get_first("stored")) for address in addresses]
-            facet_values = self._facets(searcher, engine_query) if facets else {}
-        return EnginePage(total=total, records=records, facets=facet_values, after=next_after)
+        if pending is None:
+            return EnginePage(total=total, records=records, after=next_after)
+
+        def facet_values() -> dict[str, list[FacetValue]]:
+            with _engine_errors("search failed"):
+                return pending.result()
+
+        return EnginePage(total=total, records=records, after=next_after, pending_facets=facet_values)
 
     @staticmethod
     def _after_state(after: Any) -> tuple[int, int]:
@@ -631,7 +645,9 @@ class TantivyBackend(EngineBackend):
         for name in FACETS:
             buckets = raw.get(name, {}).get("buckets", [])
             values = [
-                FacetValue(value=str(int(b["key"])) if name == "year" else str(b["key"]), count=int(b["doc_count"]))
+                FacetValue.model_construct(
+                    value=str(int(b["key"])) if name == "year" else str(b["key"]), count=int(b["doc_count"])
+                )
                 for b in buckets
                 if b.get("doc_count")
             ]
