@@ -170,11 +170,13 @@ def pure(n: int, batch_size: int, profile: bool) -> None:
     gc.collect()
     gc.disable()  # as the bulk path does: a million new objects would otherwise set off full collections
     t0 = time.perf_counter()
+    c0 = time.process_time()
     items = {}
     for rid, lib, ident, data in records:
         view = MatchView.from_data(rid, lib, data)
         items[rid] = Item(view, ident, blocking_keys(view), view.fingerprint())
     t_keys = time.perf_counter() - t0
+    c_keys = time.process_time() - c0
     t = time.perf_counter()
     ov = Overrides()
     engine = Clustering(ov)
@@ -185,6 +187,7 @@ def pure(n: int, batch_size: int, profile: bool) -> None:
         engine.rows = {}  # the database writes them; here they are dropped
     t_place = time.perf_counter() - t
     total = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     gc.enable()
     if profiler:
         profiler.stop()
@@ -192,8 +195,9 @@ def pure(n: int, batch_size: int, profile: bool) -> None:
     clusters = dict(engine.cluster_of)
     p, r, found, truth = pair_quality(clusters, label)
     c = engine.counts
-    print(f"pure clustering of {n:,} records: {total:.1f} s ({n / total:,.0f} records/s) — views+keys+fingerprints "
-          f"{t_keys:.1f} s, placing {t_place:.1f} s; {c.compared:,} candidate pairs decided, {c.new_clusters:,} "
+    print(f"pure clustering of {n:,} records: {total:.1f} s wall, {cpu:.1f} s CPU ({n / total:,.0f} records/s wall, "
+          f"{n / cpu:,.0f} per CPU-second) — views+keys+fingerprints {t_keys:.1f} s ({c_keys:.1f} CPU), placing "
+          f"{t_place:.1f} s ({cpu - c_keys:.1f} CPU); {c.compared:,} candidate pairs decided, {c.new_clusters:,} "
           f"clusters, {c.absorbed:,} absorbed; pairwise P {p:.4f} R {r:.4f} ({found:,} found / {truth:,} true pairs); "
           f"peak RSS {peak_rss_mb():,.0f} MB; {load_avg()}")
 
@@ -237,12 +241,14 @@ async def db_stage(n: int, incremental: int, batch_size: int, database_url: str 
                 profiler = Profiler(async_mode="disabled")
                 profiler.start()
             t = time.perf_counter()
+            c0 = time.process_time()
             stats = await cluster_pending(sessions, batch_size=batch_size, bulk_min=0 if path == "bulk" else 10**9)
             t_cluster = time.perf_counter() - t
+            c_cluster = time.process_time() - c0  # this thread and aiosqlite's (SQLite runs in-process)
             if profiler:
                 profiler.stop()
                 print(profiler.output_text(unicode=True, color=False, show_all=False))
-            print(f"  cluster_pending ({path}): {t_cluster:.1f} s; {load_avg()}", flush=True)
+            print(f"  cluster_pending ({path}): {t_cluster:.1f} s wall, {c_cluster:.1f} s CPU; {load_avg()}", flush=True)
             t = time.perf_counter()
             rebuilt = await rebuild_dirty(sessions)
             t_merge = time.perf_counter() - t

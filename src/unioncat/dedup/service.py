@@ -12,7 +12,8 @@ may have been there only because of it); all of them are matched in the same bat
 that founds a cluster takes the old id back, so ids stay stable. When two clusters merge (a record with exact
 evidence for both, or a staff "always merge"), the younger id is absorbed and redirects to the older one.
 
-One transaction per batch, so an interrupted run loses nothing and the next run finishes the work.
+One transaction per batch (bulk path: per BULK_FLUSH records), so an interrupted run loses nothing and the next
+run finishes the work.
 """
 
 from __future__ import annotations
