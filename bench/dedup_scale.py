@@ -219,6 +219,14 @@ async def db_stage(n: int, incremental: int, batch_size: int, database_url: str 
             await asyncio.to_thread(upgrade, settings)
             engine = create_engine(settings)
             sessions = make_sessionmaker(engine)
+            if database_url:  # a server database: start empty
+                from sqlalchemy import text
+
+                from unioncat.db import Base
+
+                async with transaction(sessions) as s:
+                    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+                    await s.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             async with transaction(sessions) as s:
                 libs = {}
                 for code in LIBRARIES:
