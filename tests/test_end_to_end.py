@@ -266,3 +266,37 @@ async def test_staff_statistics_count_union_records_per_library_and_overlap(db_s
     this_year = datetime.now(timezone.utc).year
     assert stats["growth"] == [{"year": this_year, "source_records": 14, "union_records": 9,
                                 "source_records_total": 14, "union_records_total": 9}]
+
+
+async def test_cli_overrides_split_list_and_remove(sqlite_settings, member_servers, monkeypatch, capsys):
+    from unioncat.db import create_engine, make_sessionmaker
+    from unioncat.search.backend import SearchQuery
+
+    engine = create_engine(sqlite_settings)
+    sessions = make_sessionmaker(engine)
+    await register(sessions, member_servers)
+    await harvest_many(sessions, sqlite_settings, ["THA", "NAN"])
+    backend = open_backend(sqlite_settings)
+    await process(sessions, backend)
+    backend.close()
+    await engine.dispose()
+    monkeypatch.setenv("UNIONCAT_DATA_DIR", str(sqlite_settings.data_dir))
+
+    def holders():
+        b = open_backend(sqlite_settings)
+        try:
+            return sorted(tuple(h.libraries) for h in b.search(SearchQuery(q="lich su nghe an")).hits)
+        finally:
+            b.close()
+
+    assert holders() == [("NAN",), ("NAN", "THA")]
+    assert await _run_cli(["overrides", "add", "split", "THA:oai:tha.lib.vn:T1", "--note", "bản in khác",
+                           "--by", "thu-thu"]) == 0
+    assert holders() == [("NAN",), ("NAN",), ("THA",)]
+    capsys.readouterr()
+    assert await _run_cli(["overrides", "list"]) == 0
+    (listed,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (listed["kind"], listed["note"], listed["created_by"]) == ("split", "bản in khác", "thu-thu")
+    assert await _run_cli(["overrides", "remove", str(listed["id"])]) == 0
+    assert holders() == [("NAN",), ("NAN", "THA")]
+    assert await _run_cli(["overrides", "add", "never", "THA:oai:tha.lib.vn:T1"]) == 2  # needs record_b: clear error

@@ -274,6 +274,46 @@ async def cmd_export(args, settings: Settings) -> int:
     return 0
 
 
+async def cmd_overrides(args, settings: Settings) -> int:
+    """Staff match decisions from the shell: the same service as POST/GET/DELETE /api/v1/overrides."""
+    from unioncat.dedup import overrides as service
+    from unioncat.errors import UnioncatError
+    from unioncat.pipeline import process
+    from unioncat.search import open_backend
+
+    def ref(value: str | None):
+        return int(value) if value and value.isdigit() else value
+
+    engine, sessions = _open(settings)
+    backend = None
+    try:
+        if args.overrides_command == "list":
+            async with sessions() as s:
+                rows = await service.list_overrides(s, args.record)
+            for row in rows:
+                print(json.dumps(row, ensure_ascii=False, default=str))
+            return 0
+        backend = open_backend(settings)
+
+        async def run_process():
+            return await process(sessions, backend)
+
+        if args.overrides_command == "add":
+            result = await service.add_override(sessions, args.kind, ref(args.record_a), ref(args.record_b),
+                                                args.note, created_by=args.by, process=run_process)
+        else:
+            result = await service.delete_override(sessions, args.id, process=run_process)
+    except UnioncatError as exc:
+        console.print(f"[red]{type(exc).__name__}: {exc.detail}[/red]")
+        return 2
+    finally:
+        if backend is not None:
+            backend.close()
+        await engine.dispose()
+    print(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
@@ -378,6 +418,20 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--size", type=int, default=20)
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_search)
+
+    ov = sub.add_parser("overrides", help="staff match decisions: never-merge, always-merge, split")
+    ov_sub = ov.add_subparsers(dest="overrides_command", required=True)
+    ov_add = ov_sub.add_parser("add", help="record a decision and re-cluster the records it concerns")
+    ov_add.add_argument("kind", choices=["never", "always", "split"])
+    ov_add.add_argument("record_a", help="source record id or LIBRARY:oai-identifier")
+    ov_add.add_argument("record_b", nargs="?", help="the other record (not for split)")
+    ov_add.add_argument("--note")
+    ov_add.add_argument("--by", default="cli", help="who decided (kept with the decision)")
+    ov_ls = ov_sub.add_parser("list", help="decisions as JSON lines")
+    ov_ls.add_argument("--record", type=int, help="only those concerning this source record id")
+    ov_rm = ov_sub.add_parser("remove", help="delete a decision and re-cluster")
+    ov_rm.add_argument("id", type=int)
+    ov.set_defaults(func=cmd_overrides)
 
     ex = sub.add_parser("export", help="every union record with its members")
     ex.add_argument("--format", default="jsonl", choices=["jsonl", "marcxml", "marc"])
