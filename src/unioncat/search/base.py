@@ -28,6 +28,23 @@ from unioncat.search.documents import FACET_FIELDS, fold, nfc, prefix_form, word
 from unioncat.search.highlight import Highlighter
 from unioncat.search.query import ParsedQuery, clean_query_text, parse_query
 
+
+# --- the relevance model, one for both engines (the contract suite checks they agree) -----------------------
+MAX_TOKEN_BYTES = 100  # tantivy's remove_long filter drops longer tokens; OpenSearch queries drop them alike
+YEAR_FACET_SIZE = 100  # years are many and evenly spread: return enough for a histogram
+# Query field (query.QUERY_FIELDS) -> document text field.
+QUERY_FIELD_MAP = {
+    "title": "title",
+    "author": "authors",
+    "subject": "subjects",
+    "publisher": "publisher",
+    "series": "series",
+}
+# Weight per text field; the accented twin weighs ACCENT_BOOST times the folded one.
+FIELD_WEIGHTS = {"title": 5.0, "authors": 3.0, "series": 2.0, "subjects": 1.5, "publisher": 1.0}
+ACCENT_BOOST = 2.0
+ISBN_BOOST = 20.0
+
 MAX_RESULT_WINDOW = 10_000  # position + size beyond this is refused for page numbers and relevance cursors
 CURSOR_VERSION = 1
 MAX_CURSOR_CHARS = 2_000

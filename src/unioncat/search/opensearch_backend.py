@@ -47,6 +47,12 @@ from opensearchpy.exceptions import (
 
 from unioncat.search.backend import FACETS, BadQuery, FacetValue, SearchError, SearchQuery, SearchUnavailable
 from unioncat.search.base import (
+    ACCENT_BOOST,
+    FIELD_WEIGHTS,
+    ISBN_BOOST,
+    MAX_TOKEN_BYTES,
+    QUERY_FIELD_MAP,
+    YEAR_FACET_SIZE,
     EngineBackend,
     EnginePage,
     RangeFilter,
@@ -60,20 +66,6 @@ log = logging.getLogger(__name__)
 
 MAPPING_VERSION = 1
 BULK_CHUNK = 1_000
-MAX_TOKEN_BYTES = 100  # tantivy's remove_long filter drops longer tokens; queries drop them alike
-YEAR_FACET_SIZE = 100
-
-# The same relevance model as tantivy_backend (kept equal by the contract suite).
-QUERY_FIELD_MAP = {
-    "title": "title",
-    "author": "authors",
-    "subject": "subjects",
-    "publisher": "publisher",
-    "series": "series",
-}
-FIELD_WEIGHTS = {"title": 5.0, "authors": 3.0, "series": 2.0, "subjects": 1.5, "publisher": 1.0}
-ACCENT_BOOST = 2.0
-ISBN_BOOST = 20.0
 
 SORTS: dict[str, list] = {
     "relevance": [{"_score": {"order": "desc"}}, {"id": {"order": "asc"}}],

@@ -40,6 +40,12 @@ from unioncat.search.backend import (
     SearchUnavailable,
 )
 from unioncat.search.base import (
+    ACCENT_BOOST,
+    FIELD_WEIGHTS,
+    ISBN_BOOST,
+    MAX_TOKEN_BYTES,
+    QUERY_FIELD_MAP,
+    YEAR_FACET_SIZE,
     YEAR_MAX,
     YEAR_MIN,
     EngineBackend,
@@ -66,22 +72,6 @@ GEN_PREFIX = "gen-"
 
 ACCENTED_TOKENIZER = "unioncat_vi_accented"
 FOLDED_TOKENIZER = "unioncat_vi_folded"
-MAX_TOKEN_BYTES = 100
-
-# Query field (query.QUERY_FIELDS) -> document text field.
-QUERY_FIELD_MAP = {
-    "title": "title",
-    "author": "authors",
-    "subject": "subjects",
-    "publisher": "publisher",
-    "series": "series",
-}
-# Relevance: weight per text field; the accented twin weighs ACCENT_BOOST times the folded one.
-FIELD_WEIGHTS = {"title": 5.0, "authors": 3.0, "series": 2.0, "subjects": 1.5, "publisher": 1.0}
-ACCENT_BOOST = 2.0
-ISBN_BOOST = 20.0
-
-YEAR_FACET_SIZE = 100  # years are many and evenly spread: return enough for a histogram
 NO_YEAR = 99_999
 # Sort -> (text fast field holding a unique ascending key, i64 rank field that never decreases along the key).
 # Keys end with the id, so the order is total and the same as OpenSearch's [field, id] sorts.
