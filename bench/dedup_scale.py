@@ -25,7 +25,7 @@ import random
 import resource
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
 

@@ -48,7 +48,6 @@ async def run(args) -> None:
     from unioncat.search.indexer import index_dirty
     from unioncat.settings import Settings
 
-    from unioncat.demo.catalogues import generate_catalogues  # noqa: F401 - imported to fail early
 
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="unioncat-bench-"))
     settings = Settings(data_dir=data_dir, database_url=args.database_url or "")

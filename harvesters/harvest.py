@@ -23,15 +23,12 @@ from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from harvesters.dates import (  # noqa: F401 - re-exported: the public names of the harvest stage
-    DAY,
-    SECONDS,
+from harvesters.dates import (
     Window,
     date_windows,
     from_date_for,
     has_seconds,
     normalize_granularity,
-    parse_oai_date,
     window_in_days,
 )
 from harvesters.errors import (

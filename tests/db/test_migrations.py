@@ -1,6 +1,6 @@
 from sqlalchemy import inspect, select
 
-from unioncat.db import Base, Library, create_engine, transaction, make_sessionmaker
+from unioncat.db import Base, Library, create_engine, transaction
 
 
 async def test_history_reaches_head_and_matches_models(db_settings):

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from unioncat.db import Cluster, ClusterMember, Library, NormalizedRecord, SourceRecord, transaction
+from unioncat.db import ClusterMember, Library, NormalizedRecord, SourceRecord, transaction
 from unioncat.dedup.overrides import add_override, delete_override, list_overrides
 from unioncat.dedup.service import cluster_pending, rebuild_dirty
 from unioncat.normalize.record import CanonicalRecord, Holding, Person
