@@ -45,6 +45,16 @@ async def register(sessions, server):
                              oai_url=server.base_url("NAN"))
 
 
+async def build_union_catalogue(sessions, settings, servers) -> None:
+    """Register THA and NAN, harvest both over loopback and process everything into the index."""
+    await register(sessions, servers)
+    summaries = await harvest_many(sessions, settings, ["THA", "NAN"])
+    assert [s.status for s in summaries] == ["succeeded", "succeeded"], [s.error for s in summaries]
+    backend = open_backend(settings)
+    await process(sessions, backend)
+    backend.close()
+
+
 async def test_harvest_to_search_and_record_api(db_settings, sessions, member_servers):
     await register(sessions, member_servers)
     summaries = await harvest_many(sessions, db_settings, ["THA", "NAN"])
@@ -102,11 +112,7 @@ async def test_harvest_to_search_and_record_api(db_settings, sessions, member_se
 
 
 async def test_cli_export_jsonl(db_settings, sessions, member_servers, monkeypatch, capsys):
-    await register(sessions, member_servers)
-    await harvest_many(sessions, db_settings, ["THA", "NAN"])
-    backend = open_backend(db_settings)
-    await process(sessions, backend)
-    backend.close()
+    await build_union_catalogue(sessions, db_settings, member_servers)
     monkeypatch.setenv("UNIONCAT_DATA_DIR", str(db_settings.data_dir))
     monkeypatch.setenv("UNIONCAT_DATABASE_URL", db_settings.database_url)
     out = db_settings.data_dir / "export.jsonl"
@@ -135,11 +141,7 @@ async def test_cli_export_marc_formats_carry_every_member(sqlite_settings, membe
 
     engine = create_engine(sqlite_settings)
     sessions = make_sessionmaker(engine)
-    await register(sessions, member_servers)
-    await harvest_many(sessions, sqlite_settings, ["THA", "NAN"])
-    backend = open_backend(sqlite_settings)
-    await process(sessions, backend)
-    backend.close()
+    await build_union_catalogue(sessions, sqlite_settings, member_servers)
     await engine.dispose()
     monkeypatch.setenv("UNIONCAT_DATA_DIR", str(sqlite_settings.data_dir))
     out = sqlite_settings.data_dir / f"export.{fmt}"
@@ -158,11 +160,7 @@ async def test_cli_export_marc_formats_carry_every_member(sqlite_settings, membe
 
 
 async def test_staff_split_override_over_the_api_and_undo(db_settings, sessions, member_servers):
-    await register(sessions, member_servers)
-    await harvest_many(sessions, db_settings, ["THA", "NAN"])
-    backend = open_backend(db_settings)
-    await process(sessions, backend)
-    backend.close()
+    await build_union_catalogue(sessions, db_settings, member_servers)
     settings = db_settings.model_copy(update={"staff_token": "s3cret-token"})
     app = create_app(settings)
     staff = {"Authorization": "Bearer s3cret-token"}
@@ -248,11 +246,7 @@ async def test_staff_statistics_count_union_records_per_library_and_overlap(db_s
 
     from unioncat.staff.service import statistics
 
-    await register(sessions, member_servers)
-    await harvest_many(sessions, db_settings, ["THA", "NAN"])
-    backend = open_backend(db_settings)
-    await process(sessions, backend)
-    backend.close()
+    await build_union_catalogue(sessions, db_settings, member_servers)
     async with sessions() as s:
         stats = await statistics(s)
     rows = {r["code"]: r for r in stats["libraries"]}
@@ -274,11 +268,7 @@ async def test_cli_overrides_split_list_and_remove(sqlite_settings, member_serve
 
     engine = create_engine(sqlite_settings)
     sessions = make_sessionmaker(engine)
-    await register(sessions, member_servers)
-    await harvest_many(sessions, sqlite_settings, ["THA", "NAN"])
-    backend = open_backend(sqlite_settings)
-    await process(sessions, backend)
-    backend.close()
+    await build_union_catalogue(sessions, sqlite_settings, member_servers)
     await engine.dispose()
     monkeypatch.setenv("UNIONCAT_DATA_DIR", str(sqlite_settings.data_dir))
 
