@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +30,7 @@ from harvesters.dates import (
     from_date_for,
     has_seconds,
     normalize_granularity,
+    parse_oai_date,
     window_in_days,
 )
 from harvesters.errors import (
@@ -84,6 +86,7 @@ class HarvestRunSummary:
     records_deleted: int = 0
     records_failed: int = 0
     records_older: int = 0  # older than the stored version: ignored
+    records_out_of_window: int = 0  # datestamp before the requested `from`: the server ignores `from` (item 42)
     duplicates: int = 0  # identifiers received more than once in this run
     metadata_prefix: str | None = None
     windows: int = 0  # date windows listed (first or full harvests)
@@ -168,6 +171,7 @@ class _Run:
         self.notices_seen = 0
         self.day_fallback = False
         self.leader05_deleted = 0
+        self.window_from: datetime | None = None  # `from` of the window being listed
         self.leader05_live: list[str] = []
         self.loop = asyncio.get_running_loop()
 
@@ -310,6 +314,7 @@ class _Run:
         def list_params(w: Window) -> dict:
             return dict(metadataPrefix=prefix, set=library.set_spec, **{"from": w[0], "until": w[1]})
 
+        self.window_from = parse_oai_date(window[0]) if window[0] else None
         pages = self.client.list_pages("ListRecords", resume_token=resume_token,
                                        max_empty_pages=self.options.max_empty_pages, **list_params(window))
         self.window_base = self.counters.counts.total + self.counters.counts.failed
@@ -425,6 +430,10 @@ class _Run:
                 else:
                     self.leader05_live.append(item.identifier)
             records.append(IncomingRecord(item.identifier, item.datestamp, deleted, item.raw, item.raw_format))
+            if self.window_from is not None and item.datestamp:
+                stamp = parse_oai_date(item.datestamp)
+                if stamp is not None and stamp < self.window_from:
+                    s.records_out_of_window += 1  # stored all the same: nothing received is ever dropped
         problems.extend(_repair_problems(page.repairs))
         for warning in page.warnings:
             self._warn(warning)
@@ -474,6 +483,10 @@ class _Run:
             self._warn(f"{c.older} records older than the stored version ignored (the newer datestamp wins)")
         if c.duplicates:
             self._warn(f"{c.duplicates} identifiers received more than once in this run (the newer one kept)")
+        if self.summary.records_out_of_window:
+            self._warn(f"{self.summary.records_out_of_window} records dated before the requested from= date: the "
+                       "server seems to ignore `from` (records stored; consider the library option window_days or "
+                       "full harvests with reconciliation)")
         if self.leader05_deleted:
             self._warn(f"{self.leader05_deleted} records with Leader/05 = 'd' treated as deletions (leader05_delete)")
         if self.leader05_live:

@@ -134,3 +134,22 @@ async def test_a_second_harvest_of_the_same_library_is_refused_while_one_runs(se
     done = await harvest_library(sessions, settings, "DUP")
     assert done.status == "succeeded" and len(await source_rows(sessions, "DUP")) == 20
     assert len(repo.requests) > 0
+
+
+async def test_a_server_that_ignores_from_is_noticed_and_nothing_is_dropped(sessions, settings, oai_server):
+    """Checklist item 42: an incremental request answered with old records stores them and says so."""
+    import httpx
+
+    from unioncat.demo.oai_server import Fault
+
+    repo = oai_server.add_repository("OLD", make_records(12), page_size=50)  # datestamps in 2024
+    await add_library(sessions, "OLD", oai_server.base_url("OLD"))
+    first = await harvest_library(sessions, settings, "OLD")
+    assert first.status == "succeeded" and first.records_out_of_window == 0
+    whole_list = httpx.get(oai_server.base_url("OLD"), params={"verb": "ListRecords", "metadataPrefix": "marc21"})
+    repo.add_fault(Fault.raw(whole_list.content, verb="ListRecords"))  # the next answer ignores from=
+    second = await harvest_library(sessions, settings, "OLD")
+    assert second.from_date is not None  # an incremental request was made
+    assert second.status == "succeeded" and second.records_out_of_window == 12
+    assert any("ignore `from`" in w for w in second.warnings)
+    assert len(await source_rows(sessions, "OLD")) == 12 and second.records_unchanged == 12
