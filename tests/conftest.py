@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -88,3 +90,18 @@ async def sessions(db_settings):
     engine = create_engine(db_settings)
     yield make_sessionmaker(engine)
     await engine.dispose()
+
+
+def serve_in_thread(app):
+    """(server, thread, port): the app under uvicorn in a thread on 127.0.0.1:<free port>, started."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="unioncat-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    return server, thread, server.servers[0].sockets[0].getsockname()[1]

@@ -9,15 +9,12 @@ the real pipeline (normalize → cluster → tantivy) into SQLite or PostgreSQL.
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 import unicodedata
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from lxml import etree
 
 from conftest import TESTDATA
@@ -185,19 +182,6 @@ async def sqlite_catalogue(sqlite_settings):
     """A catalogue of the test's own on SQLite (tests may change it)."""
     with OAIServer() as oai:
         yield await build_catalogue(sqlite_settings, oai)
-
-
-def serve(app) -> tuple[uvicorn.Server, threading.Thread, int]:
-    """The app under uvicorn in a thread on 127.0.0.1:<free port>."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="unioncat-interop", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    return server, thread, server.servers[0].sockets[0].getsockname()[1]
 
 
 def parse(body: bytes) -> etree._Element:

@@ -10,7 +10,8 @@ import shutil
 from sqlalchemy import select
 
 from harvesters.harvest import harvest_library
-from interop.conftest import BOOKS, UNION_RECORDS, serve
+from conftest import serve_in_thread
+from interop.conftest import BOOKS, UNION_RECORDS
 from unioncat.db import Cluster, SourceRecord, create_engine, make_sessionmaker, transaction
 from unioncat.libraries import upsert_library
 from unioncat.pipeline import process
@@ -33,7 +34,7 @@ async def test_our_harvester_harvests_our_provider(sqlite_catalogue, sqlite_temp
     expected = await _union_records(source.settings)
     assert len(expected) == UNION_RECORDS
 
-    server, thread, port = serve(source.app(oai_page_size=4))
+    server, thread, port = serve_in_thread(source.app(oai_page_size=4))
     target_dir = tmp_path / "downstream"
     target_dir.mkdir()
     shutil.copy(sqlite_template, target_dir / "unioncat.sqlite3")

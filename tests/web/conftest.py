@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import threading
-import time
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 
-from conftest import TESTDATA
+from conftest import TESTDATA, serve_in_thread
 from factories import MARC_NS, marc_book, real_oai_records
 from harvesters.definitions import load_definitions
 from harvesters.harvest import harvest_many
@@ -49,19 +46,6 @@ class Site:
     settings: Settings
     oai: OAIServer
     merged_id: str  # "Lịch sử Nghệ An", held by THA and NAN (the record-page tests read it, nobody changes it)
-
-
-def _serve(app) -> tuple[uvicorn.Server, threading.Thread, int]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="unioncat-web", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, thread, port
 
 
 async def _build(settings: Settings, oai: OAIServer, urls: dict[str, str]) -> None:
@@ -111,7 +95,7 @@ def site(tmp_path_factory, sqlite_template) -> Site:
         "320 p. ; 21 cm", call_number="9(V)2 L302S", nfd=True))
     asyncio.run(_build(settings, oai, urls))
 
-    server, thread, port = _serve(create_app(settings))
+    server, thread, port = serve_in_thread(create_app(settings))
     base = f"http://127.0.0.1:{port}"
     import httpx
 
