@@ -110,3 +110,41 @@ def sort_rank(key: str) -> int:
             code = 0
         rank = (rank << 7) | code
     return rank
+
+
+# --- year order: one integer per document, year first, then id (OpenSearch sorts [year, id]) -------------
+ID_RANK_BITS = 48
+_ID_ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"  # 64 symbols, in byte order
+_ID_CODE = {ch: code for code, ch in enumerate(_ID_ALPHABET)}
+_ID_CHARS = ID_RANK_BITS // 6
+NO_YEAR_RANK = (1 << 15) - 1  # after every year in either direction (years are -9999..9999: 15 bits)
+
+
+def id_rank(doc_id: str) -> int:
+    """A 48-bit int that never decreases as `doc_id` increases: its first 8 characters, 6 bits each (union ids
+    are "u" + base32, so 7 of their 11 random characters count and two ids rarely share a rank). A character
+    outside [-0-9A-Z_a-z] ends the exact part: it counts as the symbol just below it and the positions after
+    it as the highest (or, below "-", as 0 and the lowest), so equal ranks are possible but never a wrong order."""
+    rank = 0
+    fill = None
+    for k in range(_ID_CHARS):
+        if fill is not None:
+            code = fill
+        elif k >= len(doc_id):
+            code = 0
+        elif (code := _ID_CODE.get(doc_id[k], -1)) < 0:
+            below = [c for ch, c in _ID_CODE.items() if ch < doc_id[k]]
+            code, fill = (max(below), 63) if below else (0, 0)
+        rank = (rank << 6) | code
+    return rank
+
+
+def year_ranks(year: int | None, doc_id: str) -> tuple[int, int]:
+    """(ascending, descending) non-negative 63-bit sort ranks: the year (missing last either way) in the top 15
+    bits, `id_rank` below, so ties of a year are ordered by id like OpenSearch's [year, id] sort."""
+    low = id_rank(doc_id)
+    if year is None:
+        return (NO_YEAR_RANK << ID_RANK_BITS) | low, (NO_YEAR_RANK << ID_RANK_BITS) | low
+    asc = year + 10_000  # 1 .. 19999
+    desc = 9_999 - year  # 0 .. 19998
+    return (asc << ID_RANK_BITS) | low, (desc << ID_RANK_BITS) | low

@@ -7,7 +7,7 @@ exact-accent match still ranks first (the adapter boosts the accented field).
 
 from __future__ import annotations
 
-import json
+import orjson
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -20,6 +20,7 @@ from unioncat.search.collation import vietnamese_sort_key
 
 __all__ = [
     "FACET_FIELDS",
+    "STORED_FIELDS",
     "TEXT_FIELDS",
     "accented",
     "fold",
@@ -32,6 +33,10 @@ __all__ = [
 
 # Searchable text fields of a search document; each has a "<name>_folded" twin.
 TEXT_FIELDS = ("title", "authors", "subjects", "publisher", "series")
+# What an engine stores of a union record: what a hit shows (`base.hit_from_record`), highlights
+# (`highlight.FIELDS`), autocomplete and spelling suggestions read. Holdings and members stay in the database.
+STORED_FIELDS = ("id", "title", "subtitle", "authors", "year", "publisher", "isbns", "libraries", "holdings_count",
+                 "subjects", "series")  # fmt: skip
 # Facet name (as in backend.FACETS, minus year) -> document field holding its raw values.
 FACET_FIELDS = {
     "library": "library",
@@ -77,21 +82,22 @@ def normalize_isbn(value: str) -> str | None:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = nfc(str(value)).strip()
+    text = (value if type(value) is str else str(value)).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     return text or None
 
 
 def _texts(values: Any) -> list[str]:
-    if values is None:
+    """Distinct non-empty NFC strings, in order, from a value or a list of values."""
+    if not values and values != 0:
         return []
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+    if type(values) is not list and (isinstance(values, (str, bytes)) or not isinstance(values, Iterable)):
         values = [values]
     out: list[str] = []
-    seen: set[str] = set()
     for value in values:
         text = _text(value)
-        if text is not None and text not in seen:
-            seen.add(text)
+        if text is not None and text not in out:  # lists are short: a scan beats a set
             out.append(text)
     return out
 
@@ -136,7 +142,7 @@ def to_document(union_record: dict) -> dict:
     isbns (ISBN-13 where valid); facet fields library, province, language, format, subject (lists of raw NFC
     values); year (int or None); title_sort (Vietnamese collation key of the title, unique by id: see
     `collation.py`); title_prefix (folded words of the title, for autocomplete);
-    holdings_count; stored (JSON of the whole NFC record, enough to render a hit without the database).
+    holdings_count; stored (JSON of the record's STORED_FIELDS, NFC: enough to render a hit without the database).
     """
     if union_record.get("id") in (None, ""):
         raise ValueError("a union record needs an id")
@@ -174,7 +180,9 @@ def to_document(union_record: dict) -> dict:
         doc["holdings_count"] = int(record.get("holdings_count") or 0)
     except (TypeError, ValueError):
         doc["holdings_count"] = 0
-    stored = json.dumps({**record, "id": doc_id, "year": year}, ensure_ascii=False, default=str, separators=(",", ":"))
+    shown = {key: record[key] for key in STORED_FIELDS if record.get(key) is not None}
+    shown["id"], shown["year"] = doc_id, year
+    stored = orjson.dumps(shown, default=str).decode("utf-8")
     # NFC of the whole JSON text equals the JSON of NFC values: no JSON punctuation composes with a mark.
     doc["stored"] = stored if unicodedata.is_normalized("NFC", stored) else nfc(stored)
     return doc
