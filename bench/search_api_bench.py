@@ -2,7 +2,7 @@
 
 For each backend (tantivy, OpenSearch via osmem-server or UNIONCAT_OPENSEARCH_URL):
   1. N synthetic Vietnamese union records (bench/search_bench.py's generator) are generated first into a
-     temporary file of pickled chunks, so the build time below is the rebuild reading stored records (as
+     temporary file of JSON lines, so the build time below is the rebuild reading stored JSON records (as
      `unioncat reindex` reads the database), not the generator;
   2. `backend.rebuild(...)` is timed (to_document, folding, collation keys, engine indexing, switch);
   3. the query mix (1-3 words, accented or not, phrases, field prefixes, a third with filters or a year range,
@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import pickle
+import itertools
 import resource
 import shutil
 import socket
@@ -35,40 +35,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_bench import pct, query_mix, synthetic_records  # noqa: E402
 
 from unioncat.search.backend import SearchQuery  # noqa: E402
 
-CHUNK = 5_000
 
 
 def write_records(path: Path, n: int) -> float:
+    """The records as JSON lines: what `unioncat reindex` reads from the database is JSON text too."""
     t0 = time.perf_counter()
     with open(path, "wb") as fh:
-        chunk: list[dict] = []
         for record in synthetic_records(n):
-            chunk.append(record)
-            if len(chunk) == CHUNK:
-                pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                chunk = []
-        if chunk:
-            pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(orjson.dumps(record) + b"\n")
     return time.perf_counter() - t0
 
 
-def read_records(path: Path, limit: int) -> Iterator[dict]:
-    sent = 0
-    with open(path, "rb") as fh:
-        while sent < limit:
-            try:
-                chunk = pickle.load(fh)
-            except EOFError:
-                return
-            for record in chunk[: limit - sent]:
-                yield record
-            sent += len(chunk)
+def read_records(path: Path, limit: int) -> Iterator[str]:
+    with open(path, encoding="utf-8") as fh:
+        yield from itertools.islice(fh, limit)
 
 
 def free_port() -> int:
@@ -212,10 +199,10 @@ def main() -> None:
     server = None
     try:
         n_max = max(args.records if "tantivy" in backends else 0, args.os_records if "opensearch" in backends else 0)
-        records_file = workdir / "records.pickle"
+        records_file = workdir / "records.jsonl"
         gen_s = write_records(records_file, n_max)
         print(f"generated {n_max:,} records in {gen_s:.1f} s ({n_max / gen_s:,.0f} rec/s), "
-              f"{records_file.stat().st_size / 1e6:,.0f} MB pickled; {os.cpu_count()} cores, "
+              f"{records_file.stat().st_size / 1e6:,.0f} MB of JSON lines; {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         queries = query_mix(args.queries)
         for name in backends:

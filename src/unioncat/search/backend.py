@@ -83,8 +83,10 @@ class SearchBackend(Protocol):
     def delete(self, ids: Iterable[str]) -> None:
         """Remove documents by id (absorbed or emptied union records)."""
 
-    def rebuild(self, documents: Iterable[dict]) -> int:
-        """Build a fresh index from all documents and switch to it atomically; searches never see a gap."""
+    def rebuild(self, documents: Iterable[dict | str]) -> int:
+        """Build a fresh index from all documents and switch to it atomically; searches never see a gap.
+        A document may also be given as its JSON text (as the database stores it): it is decoded where it is
+        prepared, which spares a large rebuild a decode and a re-encode in the reading process."""
 
     def search(self, query: SearchQuery) -> SearchResult: ...
 

@@ -134,8 +134,8 @@ def _isbns(values: Any) -> list[str]:
     return out
 
 
-def to_document(union_record: dict) -> dict:
-    """Prepare engine fields from a union record.
+def to_document(union_record: dict | str | bytes) -> dict:
+    """Prepare engine fields from a union record (a dict, or its JSON text as the database holds it).
 
     Returns a dict with: id; title (title and subtitle), authors, subjects, publisher, series as lists of NFC
     strings in one tone placement, each with a `<field>_folded` twin (`unioncat.normalize.vietnamese.fold`);
@@ -144,9 +144,9 @@ def to_document(union_record: dict) -> dict:
     `collation.py`); title_prefix (folded words of the title, for autocomplete);
     holdings_count; stored (JSON of the record's STORED_FIELDS, NFC: enough to render a hit without the database).
     """
-    if union_record.get("id") in (None, ""):
+    record = orjson.loads(union_record) if isinstance(union_record, (str, bytes)) else union_record
+    if not isinstance(record, dict) or record.get("id") in (None, ""):
         raise ValueError("a union record needs an id")
-    record = union_record
     doc_id = nfc(str(record["id"]))
     year = _year(record.get("year"))
 

@@ -8,7 +8,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from unioncat.db import Cluster, transaction
@@ -51,10 +51,10 @@ async def reindex_all(
     few batches whatever the catalogue size, and reading overlaps indexing.
     """
     loop = asyncio.get_running_loop()
-    batches: queue.Queue[list[dict] | BaseException | None] = queue.Queue(maxsize=4)
+    batches: queue.Queue[list[str] | BaseException | None] = queue.Queue(maxsize=4)
     stop = threading.Event()
 
-    def documents() -> Iterator[dict]:
+    def documents() -> Iterator[str]:
         while True:
             item = batches.get()
             if item is None:
@@ -75,14 +75,15 @@ async def reindex_all(
         last_id: str | None = None
         while not stop.is_set():
             async with sessions() as session:
-                statement = select(Cluster.id, Cluster.data).where(Cluster.status == "active")
+                # the JSON text as stored: decoded where documents are prepared (worker processes), not here
+                statement = select(Cluster.id, cast(Cluster.data, Text)).where(Cluster.status == "active")
                 if last_id is not None:
                     statement = statement.where(Cluster.id > last_id)
                 rows = (await session.execute(statement.order_by(Cluster.id).limit(batch_size))).all()
             if not rows:
                 break
             last_id = rows[-1][0]
-            batch = [data for _, data in rows if data]
+            batch = [data for _, data in rows if data and data != "null"]
             while not stop.is_set():
                 try:
                     batches.put(batch, timeout=0.1)

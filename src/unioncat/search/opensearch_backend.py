@@ -315,7 +315,7 @@ class OpenSearchBackend(EngineBackend):
                     self._bulk(lines)
                     self.client.indices.refresh(index=self.alias)
 
-    def rebuild(self, documents: Iterable[dict]) -> int:
+    def rebuild(self, documents: Iterable[dict | str]) -> int:
         """Index every record into a new concrete index, then move the alias to it in one `_aliases` call
         (remove old + add new: searches never see a gap), then delete the old index.
 

@@ -174,8 +174,8 @@ def _doc_json(doc: dict) -> str:
     return orjson.dumps(out).decode("utf-8")
 
 
-def prepare_chunk(records: list[dict]) -> list[tuple[str, str]]:
-    """Union records -> (id, tantivy JSON) pairs. Runs in worker processes during a rebuild."""
+def prepare_chunk(records: list[dict | str]) -> list[tuple[str, str]]:
+    """Union records (dicts or JSON text) -> (id, tantivy JSON) pairs. Runs in worker processes during a rebuild."""
     out = []
     for record in records:
         doc = to_document(record)
@@ -395,7 +395,7 @@ class TantivyBackend(EngineBackend):
     def delete(self, ids: Iterable[str]) -> None:
         self._apply(("delete", nfc(str(i))) for i in ids)
 
-    def rebuild(self, documents: Iterable[dict]) -> int:
+    def rebuild(self, documents: Iterable[dict | str]) -> int:
         """Write every document into a fresh generation, then switch CURRENT to it atomically.
 
         Searches keep using the old generation until the switch; writes from this process wait (they would be
@@ -438,7 +438,7 @@ class TantivyBackend(EngineBackend):
             self._remove_stale_generations(keep=gen.name)
             return count
 
-    def _prepared(self, documents: Iterable[dict]) -> Iterator[tuple[str, str]]:
+    def _prepared(self, documents: Iterable[dict | str]) -> Iterator[tuple[str, str]]:
         """(id, JSON) for every record, in input order. Preparing a document (NFC, folding, sort keys, stored
         JSON) costs far more than tantivy's indexing of it, so a large rebuild prepares chunks in
         `prepare_workers` processes while this thread reads the input and feeds the writer; a bounded window
@@ -451,7 +451,7 @@ class TantivyBackend(EngineBackend):
                 yield from prepare_chunk(chunk)
             return
 
-        def chunks() -> Iterator[list[dict]]:
+        def chunks() -> Iterator[list[dict | str]]:
             for start in range(0, len(head), PREPARE_CHUNK):
                 yield head[start : start + PREPARE_CHUNK]
             while chunk := list(itertools.islice(records, PREPARE_CHUNK)):
