@@ -340,6 +340,10 @@ def test_sort_by_year(backend):
     assert known == sorted(known, reverse=True) and len(known) == 29
     assert [y for y in asc if y is not None] == sorted(known)
     assert desc[-1] is None and asc[-1] is None  # records without a year come last either way
+    # the same year: by id, on every engine (OpenSearch sorts [year, id]; tantivy packs both into one integer)
+    for sort, sign in (("year_asc", 1), ("year_desc", -1)):
+        order = sorted(ALL, key=lambda r: (r["year"] is None, sign * (r["year"] or 0), r["id"]))
+        assert ids(run(backend, sort=sort)) == [r["id"] for r in order]
 
 
 def test_sort_by_title(backend):

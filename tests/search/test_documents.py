@@ -88,3 +88,12 @@ def test_fold():
     assert fold("Đường Kách mệnh") == "duong kach menh"
     assert fold(unicodedata.normalize("NFD", "Nghệ An")) == "nghe an"
     assert fold("hoà") == fold("hòa") == "hoa"
+
+
+def test_json_text_as_the_database_holds_it_gives_the_same_document():
+    for record in records():
+        text = json.dumps(record, ensure_ascii=False)
+        assert to_document(text) == to_document(text.encode("utf-8")) == to_document(record)
+    for bad in ("null", "[]", '{"title": "no id"}'):
+        with pytest.raises(ValueError):
+            to_document(bad)
