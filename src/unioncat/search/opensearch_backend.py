@@ -26,6 +26,7 @@ names no engine internals (the cause is chained and logged).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -34,6 +35,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import (
     ConnectionError as OSConnectionError,
@@ -271,22 +273,33 @@ class OpenSearchBackend(EngineBackend):
 
     @staticmethod
     def _index_lines(target: str, doc: dict) -> list[str]:
-        action = json.dumps({"index": {"_index": target, "_id": doc["id"]}}, ensure_ascii=False)
-        return [action, json.dumps(to_source(doc), ensure_ascii=False, separators=(",", ":"))]
+        action = orjson.dumps({"index": {"_index": target, "_id": doc["id"]}}).decode("utf-8")
+        return [action, orjson.dumps(to_source(doc)).decode("utf-8")]
 
     def _write_docs(self, target: str, documents: Iterable[dict]) -> int:
-        """Bulk-index prepared documents into `target` in chunks; returns how many were sent."""
+        """Bulk-index prepared documents into `target` in chunks; returns how many were sent. One bulk request
+        is in flight while the next chunk is prepared, so the cluster indexes while this process folds and
+        encodes; an error of either side stops the writing."""
+
+        def send(lines: list[str]) -> None:
+            with _engine_errors("search index write failed", backend=self):
+                self._bulk(lines)
+
         count = 0
         lines: list[str] = []
-        for doc in documents:
-            lines += self._index_lines(target, doc)
-            count += 1
-            if len(lines) >= 2 * self.bulk_chunk:
-                with _engine_errors("search index write failed", backend=self):
-                    self._bulk(lines)
-                lines = []
-        with _engine_errors("search index write failed", backend=self):
-            self._bulk(lines)
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="unioncat-bulk") as sender:
+            in_flight: concurrent.futures.Future | None = None
+            for doc in documents:
+                lines += self._index_lines(target, doc)
+                count += 1
+                if len(lines) >= 2 * self.bulk_chunk:
+                    if in_flight is not None:
+                        in_flight.result()
+                    in_flight = sender.submit(send, lines)
+                    lines = []
+            if in_flight is not None:
+                in_flight.result()
+        send(lines)
         return count
 
     def upsert(self, documents: Iterable[dict]) -> int:
