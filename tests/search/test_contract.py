@@ -6,6 +6,7 @@ subject), never on raw scores.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -419,6 +420,40 @@ def test_rebuild_replaces_everything(writable):
     assert run(writable, "kiều").total == 1
     writable.upsert([records()[5]])  # writes go to the new index
     assert writable.count() == 6
+
+
+def _copies(n: int, *, fail_after: int | None = None):
+    """n copies of the fixture records with ids c-00000...; raises after `fail_after` of them when given."""
+    base = records()
+    for i in range(n):
+        if i == fail_after:
+            raise RuntimeError("the database went away")
+        record = dict(base[i % len(base)])
+        record["id"] = f"c-{i:05d}"
+        yield record
+
+
+def test_a_rebuild_of_many_chunks_indexes_every_record_once(writable):
+    kieu = set(ids(run(writable, "kiều")))
+    # more records than a tantivy inline preparation or an OpenSearch bulk request holds; half as JSON text
+    n = 6_500
+    source = (json.dumps(r, ensure_ascii=False) if i % 2 else r for i, r in enumerate(_copies(n)))
+    assert writable.rebuild(source) == n
+    assert writable.count() == n
+    assert run(writable, "kiều", size=0).total == sum(ALL[i % len(ALL)]["id"] in kieu for i in range(n))
+    last = run(writable, sort="year_desc", size=100, page=65)
+    assert [h.id for h in last.hits][-1] == max(
+        (r["id"] for r in _copies(n) if r["year"] is None), default=None
+    )
+
+
+def test_a_rebuild_whose_source_fails_keeps_the_old_index(writable):
+    with pytest.raises(RuntimeError, match="went away"):
+        writable.rebuild(_copies(6_500, fail_after=6_200))
+    assert writable.count() == 30
+    assert set(ids(run(writable))) == {r["id"] for r in ALL}
+    writable.upsert([records()[0]])  # and the old index still takes writes
+    assert writable.count() == 30
 
 
 def test_searches_while_writing(writable):
