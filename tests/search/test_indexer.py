@@ -5,7 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from unioncat.db import Cluster, create_engine, make_sessionmaker, transaction
 from unioncat.search.indexer import index_dirty, reindex_all
@@ -104,5 +104,28 @@ async def test_index_dirty_pushes_changes_and_deletes_the_absorbed(sessions, tmp
         backend.upsert([{"id": "gone-1", "title": "old"}])
         assert await index_dirty(sessions, backend, batch_size=8) == 32
         assert backend.count() == 30
+    finally:
+        backend.close()
+
+
+async def test_index_dirty_rebuilds_when_most_of_the_catalogue_changed(sessions, tmp_path):
+    active = await fill(sessions, n_copies=2)  # 60 active + 2 gone, all dirty
+    backend = TantivyBackend(tmp_path / "index")
+    try:
+        backend.upsert([{"id": "stale", "title": "in the index, not in the database"}])
+        progress: list[tuple[int, int]] = []
+        assert await index_dirty(sessions, backend, rebuild_at=40, on_progress=lambda *p: progress.append(p)) == 62
+        assert backend.count() == 60  # a rebuild: what the database does not hold is gone too
+        assert progress[-1] == (60, 60)
+        async with sessions() as session:
+            assert not (await session.execute(select(Cluster.id).where(Cluster.index_dirty.is_(True)))).all()
+
+        # fewer changes than rebuild_at, or fewer than half of the catalogue, are upserted: no rebuild
+        for changed, rebuild_at in ((active[:30], 40), (active[:20], 10)):
+            backend.upsert([{"id": "stale", "title": "in the index, not in the database"}])
+            async with transaction(sessions) as session:
+                await session.execute(update(Cluster).where(Cluster.id.in_(changed)).values(index_dirty=True))
+            assert await index_dirty(sessions, backend, rebuild_at=rebuild_at) == len(changed)
+            assert backend.count() == 61
     finally:
         backend.close()
