@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import random
-import string
 import unicodedata
 
 import pytest
 
-from unioncat.dedup.cluster import cluster_id_for
-from unioncat.search.collation import ID_RANK_BITS, id_rank, sort_rank, vietnamese_sort_key, year_ranks
+from unioncat.search.collation import sort_rank, vietnamese_sort_key
 
 
 def ordered(titles: list[str]) -> list[str]:
@@ -62,27 +60,3 @@ def test_rank_never_decreases_along_the_keys(seed):
     assert ranks == sorted(ranks)
     assert all(0 <= r < 2**63 for r in ranks)
 
-
-@pytest.mark.parametrize("seed", range(3))
-def test_id_rank_never_decreases_along_the_ids(seed):
-    rng = random.Random(seed)
-    alphabet = string.ascii_letters + string.digits + "-_ .~+é€"
-    ids = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(5_000)})
-    ids += ["~~", "é", "\U0010fffd"]  # above every symbol: the highest ranks
-    ranks = [id_rank(i) for i in sorted(ids)]
-    assert ranks == sorted(ranks)
-    assert all(0 <= r < 2**ID_RANK_BITS for r in ranks)
-
-
-def test_union_ids_rarely_share_an_id_rank():
-    union_ids = [cluster_id_for("NAN", f"oai:nan:{n}") for n in range(100_000)]
-    assert len({id_rank(i) for i in union_ids}) == len(union_ids)
-
-
-def test_year_ranks_order_by_year_then_id_with_missing_years_last():
-    docs = [(y, i) for y in (None, -9999, 0, 1975, 2024, 9999) for i in ("u-b", "u-a", "u-c")]
-    asc = sorted(docs, key=lambda d: year_ranks(*d)[0])
-    desc = sorted(docs, key=lambda d: year_ranks(*d)[1])
-    assert asc == sorted(docs, key=lambda d: (d[0] is None, d[0] or 0, d[1]))
-    assert desc == sorted(docs, key=lambda d: (d[0] is None, -(d[0] or 0), d[1]))
-    assert all(0 <= r < 2**63 for d in docs for r in year_ranks(*d))

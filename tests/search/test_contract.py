@@ -16,6 +16,7 @@ import pytest
 
 from unioncat.normalize.vietnamese import fold
 from unioncat.search.backend import FACETS, BadQuery, SearchQuery, SearchResult
+from unioncat.search.base import encode_cursor
 from unioncat.search.collation import vietnamese_sort_key
 
 from .records import (
@@ -579,6 +580,17 @@ def test_cursor_of_another_search_or_garbage_is_a_bad_query(backend):
             backend.search(bad)
     # the same search with another page size or without facets may use it
     assert backend.search(SearchQuery(q="hoa", sort="title", size=3, facets=False, cursor=cursor)).hits
+
+
+@pytest.mark.parametrize("after", [[2**70, 0], [-(2**70), 0], [1, -1], ["x", 0], [None, None], [1.5, 0], {}])
+def test_a_forged_cursor_state_is_never_an_engine_error(backend, after):
+    """A client may send any cursor: a page or a 400, never a 503 or an engine exception."""
+    query = SearchQuery(q="hoa", sort="year_asc", size=2)
+    try:
+        result = backend.search(query.model_copy(update={"cursor": encode_cursor(query, 2, after)}))
+    except BadQuery:
+        return
+    assert result.total == run(backend, "hoa").total
 
 
 def test_no_cursor_on_the_last_page(backend):

@@ -11,7 +11,8 @@ import pytest
 import tantivy
 
 from unioncat.search import open_backend
-from unioncat.search.backend import SearchQuery, SearchUnavailable
+from unioncat.search.backend import BadQuery, SearchQuery, SearchUnavailable
+from unioncat.search.base import encode_cursor
 from unioncat.search.tantivy_backend import GEN_PREFIX, POINTER_FILE, SCHEMA_FILE, TantivyBackend
 from unioncat.settings import Settings
 
@@ -253,3 +254,10 @@ def test_large_rebuild_prepares_in_worker_processes(tmp_path):
     finally:
         parallel.close()
         inline.close()
+
+
+@pytest.mark.parametrize("after", [[2**63, 0], [-1, 0], [0, -1], [0, 10**9], ["x", 0], [True, 0], [1, 2, 3]])
+def test_a_cursor_state_tantivy_cannot_hold_is_a_bad_query(filled, after):
+    query = SearchQuery(q="hoa", sort="year_asc", size=2)
+    with pytest.raises(BadQuery, match="invalid cursor"):
+        filled.search(query.model_copy(update={"cursor": encode_cursor(query, 2, after)}))

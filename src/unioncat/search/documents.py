@@ -95,9 +95,11 @@ def _texts(values: Any) -> list[str]:
     if type(values) is not list and (isinstance(values, (str, bytes)) or not isinstance(values, Iterable)):
         values = [values]
     out: list[str] = []
+    seen: set[str] = set()
     for value in values:
         text = _text(value)
-        if text is not None and text not in out:  # lists are short: a scan beats a set
+        if text is not None and text not in seen:
+            seen.add(text)
             out.append(text)
     return out
 

@@ -98,7 +98,7 @@ async def reindex_all(
             if not rows:
                 break
             last_id = rows[-1][0]
-            batch = [data for _, data in rows if data and data != "null"]
+            batch = [data for _, data in rows if data and data not in ("null", "{}")]  # no union record built
             while not stop.is_set():
                 try:
                     batches.put(batch, timeout=0.1)

@@ -47,13 +47,15 @@ from unioncat.search.base import (
     MAX_TOKEN_BYTES,
     QUERY_FIELD_MAP,
     YEAR_FACET_SIZE,
+    YEAR_MAX,
+    YEAR_MIN,
     EngineBackend,
     EnginePage,
     RangeFilter,
     filter_specs,
     sort_facet_values,
 )
-from unioncat.search.collation import sort_rank, year_ranks
+from unioncat.search.collation import sort_rank
 from unioncat.search.documents import FACET_FIELDS, TEXT_FIELDS, accented, fold, nfc, to_document
 from unioncat.search.query import ParsedQuery, Term
 
@@ -64,22 +66,22 @@ except ImportError:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2: collation sort keys, ranks, title_prefix, holdings; 3: integer year sorts
+SCHEMA_VERSION = 2  # 2: collation sort keys, ranks, title_prefix, holdings
 SCHEMA_FILE = "unioncat-schema.json"
 POINTER_FILE = "CURRENT"
 GEN_PREFIX = "gen-"
 
 ACCENTED_TOKENIZER = "unioncat_vi_accented"
 FOLDED_TOKENIZER = "unioncat_vi_folded"
-# Sort -> (fast field the hits are ordered by, i64 field that never decreases along that order, for cursors).
-# Titles: a unique text key (Vietnamese collation, ending with the id) and its packed prefix; years: one integer,
-# year then id (`collation.year_ranks`). The order is the same as OpenSearch's [field, id] sorts.
+NO_YEAR = 99_999
+# Sort -> (text fast field holding a unique ascending key, i64 rank field that never decreases along the key).
+# Keys end with the id, so the order is total and the same as OpenSearch's [field, id] sorts. (One integer per
+# sort cannot hold a year and a whole union id: 15 + 55 bits; ties would be ordered by tantivy's doc address.)
 SORT_FIELDS = {
     "title": ("title_sort", "title_rank"),
-    "year_asc": ("year_asc_rank", "year_asc_rank"),
-    "year_desc": ("year_desc_rank", "year_desc_rank"),
+    "year_asc": ("year_asc_key", "year_asc_rank"),
+    "year_desc": ("year_desc_key", "year_desc_rank"),
 }
-RANK_FIELDS = ("title_rank", "year_asc_rank", "year_desc_rank")
 UPSERT_HEAP = 64_000_000
 UPSERT_THREADS = 1
 REBUILD_HEAP = 256_000_000
@@ -122,8 +124,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_integer_field("year", indexed=True, fast=True)
     sb.add_integer_field("holdings", fast=True)
     sb.add_text_field("title_prefix", tokenizer_name="raw", index_option="basic")
-    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
-    for rank_field in RANK_FIELDS:
+    for key_field, rank_field in SORT_FIELDS.values():
+        sb.add_text_field(key_field, tokenizer_name="raw", fast=True, index_option="basic")
         sb.add_integer_field(rank_field, indexed=True, fast=True)
     sb.add_bytes_field("stored", stored=True)
     return sb.build()
@@ -167,9 +169,9 @@ def _doc_json(doc: dict) -> str:
         out["year"] = doc["year"]
     out["holdings"] = doc["holdings_count"]
     out["title_prefix"] = doc["title_prefix"]
-    out["title_sort"] = doc["title_sort"]
-    out["title_rank"] = sort_rank(doc["title_sort"])
-    out["year_asc_rank"], out["year_desc_rank"] = year_ranks(doc["year"], doc["id"])
+    for field, key in sort_keys(doc).items():
+        out[field] = key
+        out[SORT_RANK_OF[field]] = sort_rank(key) if field == "title_sort" else int(key[:5])
     out["stored"] = base64.b64encode(doc["stored"].encode("utf-8")).decode("ascii")
     return orjson.dumps(out).decode("utf-8")
 
@@ -181,6 +183,21 @@ def prepare_chunk(records: list[dict | str]) -> list[tuple[str, str]]:
         doc = to_document(record)
         out.append((doc["id"], _doc_json(doc)))
     return out
+
+
+SORT_RANK_OF = dict(SORT_FIELDS.values())
+
+
+def sort_keys(doc: dict) -> dict[str, str]:
+    """The text sort keys of a document; year keys start with 5 digits, which are also their rank."""
+    year, doc_id = doc["year"], doc["id"]
+    asc = NO_YEAR if year is None else year - YEAR_MIN + 1
+    desc = NO_YEAR if year is None else YEAR_MAX - year
+    return {
+        "title_sort": doc["title_sort"],
+        "year_asc_key": f"{asc:05d} {doc_id}",
+        "year_desc_key": f"{desc:05d} {doc_id}",
+    }
 
 
 class _Generation:
@@ -554,6 +571,7 @@ class TantivyBackend(EngineBackend):
             not isinstance(after, list)
             or len(after) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in after)
+            or not 0 <= after[0] < 2**63  # ranks are non-negative i64
             or after[1] < 0
             or after[1] > 10_000_000
         ):
