@@ -7,6 +7,7 @@ import asyncio
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -200,11 +201,14 @@ async def cmd_reindex(args, settings: Settings) -> int:
 
     engine, sessions = _open(settings)
     backend = open_backend(settings)
+    started = time.monotonic()
     async with exclusive(engine, "pipeline"):  # no processing while everything is re-read
-        count = await reindex_all(sessions, backend)
+        with _progress() as progress:
+            bars = StageBars(progress)
+            count = await reindex_all(sessions, backend, on_progress=lambda sent: bars("read", sent, None))
     backend.close()
     await engine.dispose()
-    console.print(f"index rebuilt with {count} union records")
+    console.print(f"index rebuilt with {count} union records in {time.monotonic() - started:.1f} s")
     return 0
 
 
