@@ -7,12 +7,13 @@ exact-accent match still ranks first (the adapter boosts the accented field).
 
 from __future__ import annotations
 
-import orjson
 import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from unioncat.normalize.identifiers import isbn13, isbn_candidate
 from unioncat.normalize.vietnamese import fold, normalize_tone

@@ -32,7 +32,8 @@ async def index_dirty(
         ids = (await session.execute(select(Cluster.id).where(Cluster.index_dirty.is_(True)))).scalars().all()
         active = 0
         if len(ids) >= rebuild_at:
-            active = (await session.execute(select(func.count(Cluster.id)).where(Cluster.status == "active"))).scalar_one()
+            counting = select(func.count(Cluster.id)).where(Cluster.status == "active")
+            active = (await session.execute(counting)).scalar_one()
     if len(ids) >= rebuild_at and 2 * len(ids) >= active:
         progress = (lambda sent: on_progress(sent, active)) if on_progress else None
         await reindex_all(sessions, backend, on_progress=progress)
