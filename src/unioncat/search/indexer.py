@@ -18,8 +18,8 @@ Progress = Callable[[int, int], None]
 
 
 # From this many changed union records on, and when they are at least half of all, the index stage rebuilds the
-# whole index instead of upserting them: about three times faster (bench/reindex_bench.py vs upserts), and the
-# first load of a large consortium is exactly that case.
+# whole index instead of upserting them: more than twice as fast (100,000 changed records on SQLite + tantivy:
+# 10.2 s upserting, 4.5 s rebuilding), and the first load of a large consortium is exactly that case.
 REBUILD_AT = 50_000
 
 
