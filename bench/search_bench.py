@@ -12,6 +12,7 @@ the stored JSON: the latency the API sees from the backend, without HTTP.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
@@ -153,7 +154,8 @@ def main() -> None:
             to_document(record)
         doc_s = time.perf_counter() - t0
         print(f"records: {args.records:,}  (generate {len(sample) / gen_s:,.0f} rec/s, "
-              f"to_document {len(sample) / doc_s:,.0f} rec/s on one core)")  # fmt: skip
+              f"to_document {len(sample) / doc_s:,.0f} rec/s on one core); {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
 
         t0 = time.perf_counter()
         count = backend.rebuild(synthetic_records(args.records))
@@ -184,7 +186,8 @@ def main() -> None:
         for label, values in (("with facets (+filters)", lat), ("hits only, no facets", lat_plain)):
             print(f"  {label:24s} p50 {pct(values, 50):6.2f} ms  p95 {pct(values, 95):6.2f} ms  "
                   f"p99 {pct(values, 99):6.2f} ms  max {max(values):6.1f} ms")  # fmt: skip
-        print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+        print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB; "
+              f"load average now {os.getloadavg()[0]:.1f}")  # fmt: skip
     finally:
         backend.close()
         if not args.keep and args.dir is None:
