@@ -10,8 +10,8 @@ For each backend (tantivy, OpenSearch via osmem-server or UNIONCAT_OPENSEARCH_UR
   4. `unioncat.app.create_app` is served by uvicorn in a subprocess on loopback and the same mix is timed
      through `GET /api/v1/search` with one httpx client, then with 16 concurrent clients for throughput.
 
-osmem-server keeps everything in RAM (~9 KB per document): OpenSearch is measured on --os-records (default
-100,000); its figures say nothing about a real cluster.
+osmem-server keeps everything in RAM (~19 KB per document, measured at 100,000): OpenSearch is measured on
+--os-records (default 100,000); its figures say nothing about a real cluster.
 
     python bench/search_api_bench.py                       # tantivy 1,000,000 + osmem 100,000
     python bench/search_api_bench.py --records 200000 --backends tantivy
