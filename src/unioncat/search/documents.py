@@ -91,7 +91,7 @@ def _text(value: Any) -> str | None:
 
 def _texts(values: Any) -> list[str]:
     """Distinct non-empty NFC strings, in order, from a value or a list of values."""
-    if not values and values != 0:
+    if values is None:
         return []
     if type(values) is not list and (isinstance(values, (str, bytes)) or not isinstance(values, Iterable)):
         values = [values]
