@@ -40,10 +40,12 @@ from harvesters.errors import (
     Misconfigured,
     NotOAIResponse,
     OAIError,
+    TransportFailure,
     UnknownLibrary,
 )
 from harvesters.oai import DC_NS, MARC_NS, OAIClient, Page, PageIterator, Repair
 from harvesters.options import HarvestOptions, parse_options
+from harvesters.quarantine import BrokenRecord, note_attempt, open_entries
 from harvesters.reconcile import ReconcileRefused, reconcile_library
 from harvesters.store import (
     IncomingRecord,
@@ -91,6 +93,8 @@ class HarvestRunSummary:
     metadata_prefix: str | None = None
     windows: int = 0  # date windows listed (first or full harvests)
     warnings: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)  # broken records of this run: identifier or position
+    recovered: int = 0  # open quarantine entries recovered with GetRecord in this run
     error: str | None = None
     error_type: str | None = None
     seconds: float = 0.0
@@ -110,6 +114,7 @@ class HarvestRunSummary:
 # --- granularity and windows: harvesters/dates.py (re-exported here) ---------------------------------------
 
 PREFIX_NAMESPACES = {"marc21": MARC_NS, "marcxml": MARC_NS, "marc": MARC_NS, "usmarc": MARC_NS, "oai_dc": DC_NS}
+QUARANTINE_SAMPLE = 20  # identifiers of broken records kept in a run summary
 _LEADER = re.compile(rb"<(?:[\w.-]+:)?leader>([^<]*)<")
 
 
@@ -173,6 +178,7 @@ class _Run:
         self.leader05_deleted = 0
         self.window_from: datetime | None = None  # `from` of the window being listed
         self.leader05_live: list[str] = []
+        self.quarantined_now: set[str] = set()  # identifiers (or positions) quarantined by this run
         self.loop = asyncio.get_running_loop()
 
     def _sync_sleep(self, seconds: float) -> None:
@@ -283,6 +289,7 @@ class _Run:
                 break
             window, remaining = remaining[0], remaining[1:]
             resume_token, page_no = None, 0
+        await self._retry_quarantined(library, prefix)
         if self._should_reconcile(library, deleted_record):
             await self._reconcile(library, {"metadataPrefix": prefix, "set": library.set_spec})
         await self._succeed(library)
@@ -405,6 +412,53 @@ class _Run:
             self._warn(f"deletion reconciliation: {gone} records absent from the complete identifier list "
                        "marked deleted")
 
+    def _note_broken(self, broken: list[BrokenRecord]) -> None:
+        for b in broken:
+            log.warning("%s: record %s quarantined: %s", self.code, b.identifier or b.position, b.error)
+            if len(self.summary.quarantined) < QUARANTINE_SAMPLE:
+                self.summary.quarantined.append(b.identifier or b.position)
+            self.quarantined_now.add(b.identifier or b.position)
+
+    async def _retry_quarantined(self, library: Library, prefix: str) -> None:
+        """Open quarantine entries of this library, each fetched alone with GetRecord (some providers break a
+        record only in list responses): a readable copy is stored and resolves its entry. Bounded per run; a
+        provider that keeps failing at the transport level is left for the next run."""
+        async with self.sessions() as session:
+            entries = [(e.id, e.identifier) for e in await open_entries(
+                session, library.id, with_identifier=True, limit=self.options.quarantine_retries)]
+        transport_failures = 0
+        for entry_id, identifier in entries:
+            try:
+                item = await asyncio.to_thread(self.client.get_record, identifier, prefix, max_retries=0)
+                problem = item.problem
+            except (TransportFailure, NotOAIResponse) as exc:
+                transport_failures += 1
+                problem = f"GetRecord failed: {exc}"
+            except HarvestFailure as exc:
+                problem = f"GetRecord: {exc}"
+            finally:
+                self._count_requests()
+            if problem is None:
+                transport_failures = 0
+                incoming = IncomingRecord(identifier, item.datestamp, item.deleted, item.raw, item.raw_format)
+                async with transaction(self.sessions) as session:
+                    await store_page(session, library_id=library.id, run_id=self.summary.run_id, records=[incoming],
+                                     checkpoint=self.checkpoint, counters=self.counters, source="getrecord",
+                                     update_checkpoint=False)
+                self.summary.recovered += 1
+                if identifier in self.quarantined_now:  # read after all: not a failure of this run
+                    self.counters.counts.failed -= 1
+                    self.quarantined_now.discard(identifier)
+                continue
+            async with transaction(self.sessions) as session:
+                await note_attempt(session, entry_id, problem)
+            if transport_failures >= 3:
+                self._warn("GetRecord retries of quarantined records stopped after 3 transport failures in a row")
+                break
+        if self.summary.recovered:
+            self._warn(f"{self.summary.recovered} quarantined records recovered with GetRecord")
+        self._sync_summary()
+
     def _count_requests(self) -> None:
         self.counters.requests = self.client.requests
         self.counters.retries = self.client.retries
@@ -417,10 +471,11 @@ class _Run:
                      checkpoint: dict | None) -> None:
         s = self.summary
         records: list[IncomingRecord] = []
-        problems: list[Problem] = []
-        for item in page.items:
-            if item.problem:
-                problems.append(Problem(item.problem, item.identifier, "parse", etree.tostring(item.xml)[:100_000]))
+        broken = list(page.broken)
+        for number, item in enumerate(page.items, start=1):
+            if item.problem:  # well-formed but unusable (no identifier, no metadata): quarantined as well
+                broken.append(BrokenRecord(item.problem, etree.tostring(item.xml), f"page {page_no}, item {number}",
+                                           item.identifier, item.datestamp, page.url))
                 continue
             deleted = item.deleted
             if not deleted and item.raw_format == "marcxml" and leader05(item.raw) == "d":
@@ -434,7 +489,8 @@ class _Run:
                 stamp = parse_oai_date(item.datestamp)
                 if stamp is not None and stamp < self.window_from:
                     s.records_out_of_window += 1  # stored all the same: nothing received is ever dropped
-        problems.extend(_repair_problems(page.repairs))
+        problems = _repair_problems(page.repairs)
+        self._note_broken(broken)
         for warning in page.warnings:
             self._warn(warning)
         for repair in page.repairs:
@@ -445,7 +501,7 @@ class _Run:
         self.counters.pages += 1
         async with transaction(self.sessions) as session:
             await store_page(session, library_id=library.id, run_id=s.run_id, records=records,
-                             checkpoint=checkpoint, counters=self.counters, problems=problems)
+                             checkpoint=checkpoint, counters=self.counters, problems=problems, broken=broken)
         self.checkpoint = checkpoint
         self._sync_summary()
         if self.on_progress is not None:
@@ -498,6 +554,11 @@ class _Run:
         s = self.summary
         self._final_warnings()
         self._sync_summary()
+        if self.quarantined_now:
+            sample = ", ".join(sorted(self.quarantined_now)[:5])
+            self._warn(f"{len(self.quarantined_now)} unreadable records quarantined (e.g. {sample}); the rest of "
+                       "their pages was kept, and every harvest tries them again with GetRecord")
+            self._sync_summary()
         s.status = "succeeded_with_errors" if s.records_failed or self.alerts else "succeeded"
         async with transaction(self.sessions) as session:
             await save_run_counters(session, s.run_id, self.counters, status=s.status, finished_at=utcnow())

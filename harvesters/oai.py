@@ -6,8 +6,9 @@
   errors in 4xx bodies (Zenodo's 422) are OAI errors; 401/403 fail at once.
 - ``ParsedResponse(sickle.OAIResponse)``: parsed once, strictly, never resolving entities or touching the
   network; when the strict parse fails only invalid UTF-8 and characters outside XML 1.0 ``Char`` are
-  repaired, and every repair is recorded with the identifiers it touched. HTML or other non-OAI bodies
-  raise ``NotOAIResponse``.
+  repaired, and every repair is recorded with the identifiers it touched; a list page that still does not
+  parse is salvaged record by record (harvesters/salvage.py: the records that parse are kept, the others
+  quarantined) when its envelope is readable. HTML or other non-OAI bodies raise ``NotOAIResponse``.
 - ``PageIterator(sickle.iterator.BaseOAIIterator)``: one page per ``next()``, lazy (so each page can run in
   a worker thread), resumable from a saved token, with a token-loop guard; ``badResumptionToken`` is an
   error, never "end of list"; ``noRecordsMatch`` is an empty list on a first request and the end of the
@@ -27,7 +28,7 @@ import ssl
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
@@ -38,6 +39,8 @@ from sickle.iterator import BaseOAIIterator
 from sickle.models import OAIItem
 from sickle.response import OAIResponse
 
+from harvesters.quarantine import BrokenRecord
+from harvesters.salvage import LIST_VERBS, EnvelopeUnreadable, salvage_page
 from harvesters.errors import (
     AccessDenied,
     BadResumptionToken,
@@ -174,6 +177,8 @@ class ParsedResponse(OAIResponse):
         super().__init__(http_response, params)
         self.content = content
         self.repairs: list[Repair] = []
+        self.broken: list[BrokenRecord] = []  # records of a salvaged list page that did not parse
+        self.salvaged_from: str | None = None  # the page's XML error when it was salvaged record by record
         self._xml = self._parse(content)
 
     @property
@@ -202,22 +207,38 @@ class ParsedResponse(OAIResponse):
             root = etree.fromstring(content, safe_parser())
         except etree.XMLSyntaxError as first_error:
             repaired, repairs = repair_xml(content)
-            if not repairs:
-                raise self._malformed(first_error, content) from first_error
             try:
+                if not repairs:
+                    raise first_error
                 root = etree.fromstring(repaired, safe_parser())
+                self.repairs.extend(repairs)
             except etree.XMLSyntaxError as exc:
-                raise self._malformed(exc, content) from exc
-            self.repairs.extend(repairs)
+                root = self._salvage(exc, content)
         if root.tag != OAI + "OAI-PMH":
             raise NotOAIResponse(f"not an OAI-PMH response (root element {root.tag!r})", url=url,
                                  sample=content[:2000])
         return root
 
-    def _malformed(self, exc: etree.XMLSyntaxError, content: bytes) -> HarvestFailure:
+    def _salvage(self, exc: etree.XMLSyntaxError, content: bytes):
+        """A list page that does not parse: keep every record that does (harvesters/salvage.py)."""
+        verb = (self.params or {}).get("verb")
+        if verb not in LIST_VERBS or not content.lstrip().startswith(b"<"):
+            raise self._malformed(exc, content) from exc
+        try:
+            salvaged = salvage_page(content, verb, repair=repair_xml)
+        except EnvelopeUnreadable as why:
+            raise self._malformed(exc, content, str(why)) from exc
+        self.broken = salvaged.broken
+        self.salvaged_from = f"XML not well-formed: {exc}"
+        if salvaged.repaired:
+            self.repairs.append(Repair("record-repaired", len(salvaged.repaired), salvaged.repaired))
+        return salvaged.root
+
+    def _malformed(self, exc: etree.XMLSyntaxError, content: bytes, why: str = "") -> HarvestFailure:
         if not content.lstrip().startswith(b"<"):
             return NotOAIResponse(f"not XML: {exc}", url=self.url, sample=content[:2000])
-        return MalformedXML(f"XML not well-formed: {exc}", url=self.url, sample=content[:2000])
+        detail = f"; no record salvaged: {why}" if why else ""
+        return MalformedXML(f"XML not well-formed: {exc}{detail}", url=self.url, sample=content[:2000])
 
     @property
     def response_date(self) -> str | None:
@@ -315,6 +336,7 @@ class Page:
     warnings: list[str] = field(default_factory=list)
     url: str = ""
     failure: HarvestFailure | None = None  # the list cannot continue after this page (store it, then fail)
+    broken: list[BrokenRecord] = field(default_factory=list)  # unreadable records: quarantined, not stored
 
 
 class PageIterator(BaseOAIIterator):
@@ -375,7 +397,12 @@ class PageIterator(BaseOAIIterator):
             raise NotOAIResponse(f"OAI-PMH response without <{self.verb}>", url=response.url,
                                  sample=response.content[:2000])
         page.items = [self.mapper(el) for el in container.iterfind(OAI + self.element)]
-        self.items_seen += len(page.items)
+        page.broken = [replace(b, position=f"page {self.pages}, {b.position}", url=response.url)
+                       for b in response.broken]
+        if response.salvaged_from:
+            page.warnings.append(f"page {self.pages}: {len(page.broken)} unreadable records quarantined, "
+                                 f"{len(page.items)} kept ({response.salvaged_from})")
+        self.items_seen += len(page.items) + len(page.broken)
         self._read_token(container, page, with_token)
         # keep only what was extracted: the parsed page (about ten times its size) goes now, not when the
         # page has been stored, so a library in flight holds at most two pages of bytes (memory flat, §5 item 30)
@@ -409,7 +436,7 @@ class PageIterator(BaseOAIIterator):
         if self.resumption_token:
             self.seen_tokens.add(self.resumption_token)
         self.seen_tokens.add(token)
-        if not page.items:
+        if not page.items and not page.broken:
             self.empty_pages += 1
             if self.empty_pages >= self.max_empty_pages:
                 self.finished = True
@@ -602,8 +629,10 @@ class OAIClient(Sickle):
                 self.waits.append(wait)
                 self.sleep(wait)
 
-    def harvest(self, **kwargs) -> ParsedResponse:
-        """One OAI request with bounded retries; returns the parsed response or raises HarvestFailure."""
+    def harvest(self, *, max_retries: int | None = None, **kwargs) -> ParsedResponse:
+        """One OAI request with bounded retries (``max_retries``, default the client's); returns the parsed
+        response or raises HarvestFailure."""
+        max_retries = self.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
             self._be_polite()
@@ -633,7 +662,7 @@ class OAIClient(Sickle):
                 if not exc.retryable:
                     raise
                 failure = exc
-            if attempt >= self.max_retries:
+            if attempt >= max_retries:
                 if attempt:
                     failure.message += f" (after {attempt} retries)"
                 raise failure
@@ -643,7 +672,7 @@ class OAIClient(Sickle):
                 wait = self.backoff_base * (2 ** (attempt - 1))
             wait = min(max(wait, 0.0), self.max_retry_wait)
             self.waits.append(wait)
-            log.warning("%s; retry %d/%d in %.0f s", failure, attempt, self.max_retries, wait)
+            log.warning("%s; retry %d/%d in %.0f s", failure, attempt, max_retries, wait)
             self.sleep(wait)
 
     def _oai_error_body(self, response: httpx.Response, kwargs: dict, body: bytes) -> ParsedResponse | None:
@@ -701,8 +730,9 @@ class OAIClient(Sickle):
                 formats[prefix] = _text(el.find(OAI + "metadataNamespace"))
         return formats
 
-    def get_record(self, identifier: str, metadata_prefix: str) -> HarvestedRecord:
-        response = self.harvest(verb="GetRecord", identifier=identifier, metadataPrefix=metadata_prefix)
+    def get_record(self, identifier: str, metadata_prefix: str, *, max_retries: int | None = None) -> HarvestedRecord:
+        response = self.harvest(verb="GetRecord", identifier=identifier, metadataPrefix=metadata_prefix,
+                                max_retries=max_retries)
         errors = response.errors()
         if errors:
             raise oai_error(errors[0][0], errors[0][1], codes=[c for c, _ in errors], url=response.url)

@@ -12,7 +12,8 @@ Every option has a safe default, so an empty ``{}`` harvests a well-behaved repo
      "window_days": 365,                # first/full harvests are listed in date windows of this many days
      "metadata_namespace": "http://www.loc.gov/MARC21/slim",
      "max_page_bytes": 104857600, "max_empty_pages": 10, "tls_ca_bundle": "/etc/ssl/lib.pem",
-     "http_method": "GET"}
+     "http_method": "GET",
+     "quarantine_retries": 200}         # quarantined records tried again with GetRecord per harvest (0: none)
 
 Unknown keys are reported as warnings (a typo must not silently do nothing); invalid values make the run
 fail with a clear message instead of harvesting with a wrong configuration.
@@ -47,6 +48,7 @@ class HarvestOptions(BaseModel):
     max_empty_pages: int = Field(default=DEFAULT_MAX_EMPTY_PAGES, ge=1)
     tls_ca_bundle: str | None = None
     http_method: Literal["GET", "POST"] = "GET"
+    quarantine_retries: int = Field(default=200, ge=0, le=100_000)
 
     @field_validator("force_encoding")
     @classmethod

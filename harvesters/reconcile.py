@@ -41,15 +41,24 @@ def plan_deletions(stored_live: set[str], listed: set[str], *, max_fraction: flo
 
 
 def list_all_identifiers(client: OAIClient, metadata_prefix: str, set_spec: str | None) -> set[str]:
-    """Every live identifier of a complete ListIdentifiers (synchronous; raises HarvestFailure)."""
+    """Every live identifier of a complete ListIdentifiers (synchronous; raises HarvestFailure, and
+    ReconcileRefused when a header cannot be read: the list would be incomplete)."""
     listed: set[str] = set()
     pages = client.list_pages("ListIdentifiers", metadataPrefix=metadata_prefix, set=set_spec)
     while not pages.finished:
         page = pages.next()
         if page.failure is not None:
             raise page.failure
+        for broken in page.broken:  # an unreadable header still names a record that exists, when it can
+            if not broken.identifier:
+                raise ReconcileRefused(f"an identifier cannot be read ({broken.position}: {broken.error}): "
+                                       "the list is incomplete, nothing deleted")
+            listed.add(broken.identifier)
         for header in page.items:
-            if header.identifier and not header.deleted:
+            if not header.identifier:
+                raise ReconcileRefused(f"a header without identifier on page {page.number}: the list is "
+                                       "incomplete, nothing deleted")
+            if not header.deleted:
                 listed.add(header.identifier)
     return listed
 

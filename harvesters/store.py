@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from harvesters.dates import is_older
+from harvesters.quarantine import BrokenRecord, quarantine, resolve
 from unioncat.db.tables import HarvestError, HarvestRun, Library, SourceRecord, utcnow
 
 DELETED_HASH = "deleted"  # content_hash of a tombstone: never equal to a sha256 hex digest
@@ -188,16 +189,27 @@ async def save_run_counters(session: AsyncSession, run_id: int, counters: RunCou
 async def store_page(session: AsyncSession, *, library_id: int, run_id: int,
                      records: Sequence[IncomingRecord], checkpoint: dict | None,
                      counters: RunCounters, problems: Sequence[Problem] = (),
+                     broken: Sequence[BrokenRecord] = (), source: str = "list",
                      update_checkpoint: bool = True) -> PageCounts:
-    """A page's records, its problems, the run's counters and the library's checkpoint, together.
+    """A page's records, its broken records, its problems, the run's counters and the library's checkpoint,
+    together.
 
     Call inside one transaction (``unioncat.db.transaction``): either all of it is stored or none.
-    ``update_checkpoint=False`` leaves the library's checkpoint alone (file imports).
-    ``counters`` is updated in place with this page's counts before the run row is written.
+    ``broken`` records are quarantined (harvesters/quarantine.py) and counted as failed; a record that arrives
+    readable (or deleted) resolves an open quarantine entry of its identifier. ``source`` says where the
+    records came from ("list", "getrecord", "import"). ``update_checkpoint=False`` leaves the library's
+    checkpoint alone (file imports). ``counters`` is updated in place with this page's counts before the run
+    row is written.
     """
     counts = await upsert_records(session, library_id, run_id, records)
-    counts.failed += sum(1 for p in problems if p.stage != "repair")
+    counts.failed += sum(1 for p in problems if p.stage != "repair") + len(broken)
     await record_problems(session, library_id, run_id, problems)
+    await quarantine(session, library_id, run_id, broken, source=source)
+    verb = {"import": "imported again", "getrecord": "recovered with GetRecord"}.get(source, "harvested again")
+    await resolve(session, library_id, (r.identifier for r in records if not r.deleted),
+                  f"{verb} (run {run_id})")
+    await resolve(session, library_id, (r.identifier for r in records if r.deleted),
+                  f"deleted by the library (run {run_id})")
     counters.counts.add(counts)
     await save_run_counters(session, run_id, counters)
     if update_checkpoint:
@@ -209,11 +221,15 @@ async def run_problems(session: AsyncSession, run_ids: Sequence[int], *, limit: 
     """What went wrong in each run, for status pages: ``{run_id: {"errors": [...], "errors_total": n,
     "quarantined": [...], "quarantined_total": n}}``.
 
-    ``errors`` are the run's harvest problems (a record without metadata, a repair, the failure itself) with
-    the record's identifier; ``quarantined`` are records this run brought in that normalization could not
-    read, with their error. At most ``limit`` of each per run, newest runs first as given.
+    ``errors`` are the run's harvest problems (a repair, a failed reconciliation, the failure itself) with the
+    record's identifier; ``quarantined`` are the records this run could not read (``"stage": "harvest"``,
+    open quarantine entries last seen by this run, with their position) and those it brought in that
+    normalization could not read (``"stage": "normalize"``), with their error. At most ``limit`` of each per
+    run, newest runs first as given.
     """
     from sqlalchemy import func
+
+    from unioncat.db.tables import QuarantinedRecord
 
     out: dict[int, dict] = {}
     for run_id in run_ids:
@@ -222,6 +238,13 @@ async def run_problems(session: AsyncSession, run_ids: Sequence[int], *, limit: 
             .where(HarvestError.run_id == run_id).order_by(HarvestError.id).limit(limit))).all()
         errors_total = (await session.execute(
             select(func.count()).select_from(HarvestError).where(HarvestError.run_id == run_id))).scalar_one()
+        broken = (await session.execute(
+            select(QuarantinedRecord.identifier, QuarantinedRecord.position, QuarantinedRecord.error)
+            .where(QuarantinedRecord.run_id == run_id, QuarantinedRecord.status == "open")
+            .order_by(QuarantinedRecord.id).limit(limit))).all()
+        broken_total = (await session.execute(
+            select(func.count()).select_from(QuarantinedRecord)
+            .where(QuarantinedRecord.run_id == run_id, QuarantinedRecord.status == "open"))).scalar_one()
         quarantined = (await session.execute(
             select(SourceRecord.identifier, SourceRecord.error)
             .where(SourceRecord.run_id == run_id, SourceRecord.status == "quarantined")
@@ -229,10 +252,12 @@ async def run_problems(session: AsyncSession, run_ids: Sequence[int], *, limit: 
         quarantined_total = (await session.execute(
             select(func.count()).select_from(SourceRecord)
             .where(SourceRecord.run_id == run_id, SourceRecord.status == "quarantined"))).scalar_one()
+        listed = [{"identifier": i, "position": p, "stage": "harvest", "error": e} for i, p, e in broken]
+        listed += [{"identifier": i, "position": None, "stage": "normalize", "error": e} for i, e in quarantined]
         out[run_id] = {
             "errors": [{"identifier": i, "stage": s, "message": m} for i, s, m in errors],
             "errors_total": errors_total,
-            "quarantined": [{"identifier": i, "error": e} for i, e in quarantined],
-            "quarantined_total": quarantined_total,
+            "quarantined": listed[:limit],
+            "quarantined_total": broken_total + quarantined_total,
         }
     return out

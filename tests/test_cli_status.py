@@ -71,7 +71,8 @@ def test_status_json_shows_runs_errors_and_quarantined_records(harvested, capsys
     assert set(rows) == {"SF", "ST"}
 
     st = rows["ST"]
-    assert st["records"] == 21 and st["quarantined"] == 1 and st["watermark"] == "2024-03-01T00:00:00Z"
+    assert st["records"] == 21 and st["watermark"] == "2024-03-01T00:00:00Z"
+    assert st["quarantined"] == 2 and st["quarantine"] == {"harvest": 1, "normalize": 1}
     last = st["last_run"]
     assert last["status"] == "succeeded" and last["retries"] == 1 and last["requests"] >= 3
     assert last["started_at"] <= last["finished_at"] and st["last_success"] == last["finished_at"]
@@ -99,13 +100,16 @@ async def test_harvest_history_api_shows_every_run_with_its_problems(harvested):
     assert [r["status"] for r in runs] == ["succeeded", "succeeded_with_errors"]  # newest first
     second, first = runs
     assert second["retries"] == 1 and second["records_new"] == 0 and second["from"] == "2024-01-31T23:59:59Z"
-    assert (first["records_new"], first["records_failed"], first["requests"]) == (21, 1, 5)
+    # Identify, ListMetadataFormats, 3 pages and one GetRecord of the quarantined record
+    assert (first["records_new"], first["records_failed"], first["requests"]) == (21, 1, 6)
     assert first["started_at"] and first["finished_at"] and first["error"] is None
-    assert first["errors"] == [{"identifier": "oai:st:no-metadata", "stage": "parse",
-                                "message": "record without metadata"}]
-    assert first["quarantined_total"] == 1
-    assert first["quarantined"][0]["identifier"] == "oai:st:bad-leader"
-    assert "leader" in first["quarantined"][0]["error"]
+    assert first["errors"] == []
+    assert first["quarantined_total"] == 2
+    unreadable, unparsable = first["quarantined"]
+    assert unreadable == {"identifier": "oai:st:no-metadata", "position": "page 3, item 2", "stage": "harvest",
+                          "error": "record without metadata"}
+    assert unparsable["identifier"] == "oai:st:bad-leader" and unparsable["stage"] == "normalize"
+    assert "leader" in unparsable["error"]
     assert second["errors"] == [] and second["quarantined"] == []
     assert missing.status_code == 404 and missing.json()["error"] == "LibraryNotFound"
     assert failed.json()["last_run"]["status"] == "failed" and "HTTP 403" in failed.json()["last_run"]["error"]

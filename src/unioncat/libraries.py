@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from unioncat.db import HarvestRun, Library, SourceRecord
 from unioncat.errors import LibraryNotFound
+from harvesters.quarantine import open_counts
 
 EDITABLE = ("name", "province", "former_provinces", "oai_url", "metadata_prefix", "set_spec", "profile",
             "opac_url", "schedule", "enabled", "options")
@@ -70,6 +71,7 @@ async def library_status(session: AsyncSession) -> list[dict]:
             .group_by(SourceRecord.library_id)
         )).all()
     )
+    broken = await open_counts(session)
     out = []
     for lib in libs:
         last = (await session.execute(
@@ -82,7 +84,9 @@ async def library_status(session: AsyncSession) -> list[dict]:
         )).scalar_one_or_none()
         out.append(library_dict(lib) | {
             "records": counts.get(lib.id, 0),
-            "quarantined": quarantined.get(lib.id, 0),
+            # unreadable as received (harvest quarantine, open entries) + unreadable by normalization
+            "quarantined": broken.get(lib.id, 0) + quarantined.get(lib.id, 0),
+            "quarantine": {"harvest": broken.get(lib.id, 0), "normalize": quarantined.get(lib.id, 0)},
             "last_run": run_dict(last) if last else None,
             "last_success": last_ok.finished_at.isoformat() if last_ok and last_ok.finished_at else None,
         })

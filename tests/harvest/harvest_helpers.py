@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from unioncat.db import transaction
-from unioncat.db.tables import HarvestError, HarvestRun, Library, SourceRecord
+from unioncat.db.tables import HarvestError, HarvestRun, Library, QuarantinedRecord, SourceRecord
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 
@@ -72,3 +72,13 @@ def oai_page(records: list[tuple[str, str, bytes | None]], *, token: str | None 
     return (f'<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
             f"<responseDate>{response_date}</responseDate><request>http://example.org/oai</request>"
             f"<{verb}>{''.join(parts)}</{verb}></OAI-PMH>").encode()
+
+
+async def quarantine_entries(sessions, code: str, status: str | None = None) -> list[QuarantinedRecord]:
+    """A library's harvest quarantine entries, oldest first (``status``: "open" or "resolved")."""
+    async with sessions() as session:
+        query = select(QuarantinedRecord).join(Library, Library.id == QuarantinedRecord.library_id) \
+            .where(Library.code == code).order_by(QuarantinedRecord.id)
+        if status:
+            query = query.where(QuarantinedRecord.status == status)
+        return list((await session.execute(query)).scalars())

@@ -9,7 +9,7 @@ from lxml import etree
 from harvesters.harvest import harvest_library
 from unioncat.demo.oai_server import Fault
 
-from .harvest_helpers import add_library, get_library, get_run, harvest_errors, source_rows
+from .harvest_helpers import add_library, get_library, get_run, harvest_errors, quarantine_entries, source_rows
 
 OAI_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "oai"
 MARC = "{http://www.loc.gov/MARC21/slim}"
@@ -35,9 +35,11 @@ async def test_sickle_three_page_token_chain(sessions, settings, oai_server, fak
     assert summary.status == "succeeded_with_errors", summary.error
     assert (summary.pages, summary.records_failed) == (3, 1)
     assert any("completeListSize said 8" in w for w in summary.warnings)
-    errors = await harvest_errors(sessions, summary.run_id)
-    assert [e.message for e in errors] == ["record header without identifier"]
-    assert b"Missing identifier" in errors[0].payload
+    assert await harvest_errors(sessions, summary.run_id) == []
+    [entry] = await quarantine_entries(sessions, "SK")
+    assert (entry.error, entry.identifier, entry.status) == ("record header without identifier", None, "open")
+    assert entry.position == "page 3, item 1" and b"Missing identifier" in entry.raw
+    assert summary.quarantined == ["page 3, item 1"]
     # the server's real tokens were sent back verbatim, as the only argument besides the verb
     lists = [r for r in repo.requests if r["verb"] == "ListRecords"]
     assert [r.get("resumptionToken") for r in lists] == [None, "ListRecords2.xml", "ListRecords3.xml"]

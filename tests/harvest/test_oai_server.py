@@ -6,9 +6,10 @@ import httpx
 import pytest
 from lxml import etree
 
+from unioncat.demo.broken_records import BREAKS, break_record
 from unioncat.demo.oai_server import DAY, Fault, OAIServer
 
-from .harvest_helpers import make_records
+from .harvest_helpers import make_records, marc_record
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 
@@ -135,3 +136,95 @@ def test_faults_apply_in_order_and_only_to_their_verb(served):
     second = client.get(server.base_url("HN"), params={"verb": "ListRecords", "metadataPrefix": "marc21"})
     assert second.headers["content-type"].startswith("text/html")
     assert repo.pending_faults == 0
+
+
+# -- broken records ------------------------------------------------------------------------------------------
+
+STRICT = etree.XMLParser(recover=False, resolve_entities=False)
+BROKEN = "oai:lib:4"
+OLD_STAMP = "2024-01-10T08:00:00Z"  # make_records' datestamp
+
+
+def fetch(server, client, **params) -> bytes:
+    response = client.get(server.base_url("BR"), params=params)
+    assert response.status_code == 200
+    return response.content
+
+
+def identifiers(page: bytes) -> list[str | None]:
+    return [h.findtext(OAI + "identifier") for h in etree.fromstring(page, STRICT).iter(OAI + "header")]
+
+
+@pytest.mark.parametrize("kind", BREAKS)
+def test_a_broken_record_is_served_broken_in_lists_until_fixed(oai_server, kind):
+    repo = oai_server.add_repository("BR", make_records(10))
+    repo.break_record(BROKEN, kind)
+    assert repo.broken_identifiers == [BROKEN]
+    with httpx.Client() as client:
+        page = fetch(oai_server, client, verb="ListRecords", metadataPrefix="marc21")
+        assert fetch(oai_server, client, verb="ListRecords", metadataPrefix="marc21") == page  # persistently
+        for i in range(10):  # the other records intact
+            if f"oai:lib:{i}" != BROKEN:
+                assert page.count(f"<identifier>oai:lib:{i}</identifier>".encode()) == 1
+                assert page.count(marc_record(str(i), f"Sách số {i}")) == 1
+        if kind == "no-identifier":
+            assert identifiers(page).count(None) == 1 and BROKEN not in identifiers(page)
+        else:
+            assert page.count(f"<identifier>{BROKEN}</identifier>".encode()) == 1
+            with pytest.raises(etree.XMLSyntaxError):
+                etree.fromstring(page, STRICT)
+        one = fetch(oai_server, client, verb="GetRecord", identifier=BROKEN, metadataPrefix="marc21")
+        assert identifiers(one) == [BROKEN]  # the good copy
+        listed = fetch(oai_server, client, verb="ListIdentifiers", metadataPrefix="marc21")
+        if kind == "broken-header":
+            assert b"</datestmp>" in listed
+            with pytest.raises(etree.XMLSyntaxError):
+                etree.fromstring(listed, STRICT)
+        else:
+            assert (BROKEN in identifiers(listed)) == (kind != "no-identifier")
+        repo.fix_record(BROKEN)
+        assert repo.broken_identifiers == []
+        page = fetch(oai_server, client, verb="ListRecords", metadataPrefix="marc21")
+    headers = etree.fromstring(page, STRICT).iter(OAI + "header")
+    stamps = {h.findtext(OAI + "identifier"): h.findtext(OAI + "datestamp") for h in headers}
+    assert len(stamps) == 10 and stamps[BROKEN] != OLD_STAMP == stamps["oai:lib:0"]
+
+
+def test_broken_in_get_record_and_cleared_by_put_delete_remove(oai_server):
+    repo = oai_server.add_repository("BR", make_records(10))
+    repo.break_record(BROKEN, "bare-lt", in_get_record=True)
+    with httpx.Client() as client:
+        one = fetch(oai_server, client, verb="GetRecord", identifier=BROKEN, metadataPrefix="marc21")
+        assert b" a < b " in one
+        repo.put(BROKEN, "2025-01-01T00:00:00Z", metadata=marc_record("4", "Mới"))
+        assert repo.broken_identifiers == []
+        one = fetch(oai_server, client, verb="GetRecord", identifier=BROKEN, metadataPrefix="marc21")
+        assert identifiers(one) == [BROKEN]
+    for ident, undo in [("oai:lib:1", repo.delete), ("oai:lib:2", repo.remove)]:
+        repo.break_record(ident, "broken-header")
+        undo(ident)
+    assert repo.broken_identifiers == []
+    with pytest.raises(ValueError):
+        repo.break_record("oai:lib:1", "cut-off")  # deleted: no metadata to cut
+    with pytest.raises(ValueError):
+        repo.break_record(BROKEN, "misspelt")
+
+
+def test_break_record_on_oai_dc():
+    dc = ('<record><header><identifier>oai:x:1</identifier><datestamp>2024-01-01</datestamp></header>'
+          "<metadata>"
+          '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+          'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Văn hóa xã hội</dc:title></oai_dc:dc>'
+          "</metadata></record>").encode()
+    assert b"</dc:titel>" in break_record(dc, "mismatched-end-tag")
+    assert "xã hội & </dc:title>".encode() in break_record(dc, "unescaped-ampersand")
+    cut = break_record(dc, "cut-off")
+    assert cut.startswith(dc[: dc.index(b"<metadata>") + 10]) and len(cut) < dc.index(b"</metadata>")
+    cut.decode()  # not inside a UTF-8 sequence
+    for kind in BREAKS:
+        if kind == "no-identifier":
+            header = etree.fromstring(break_record(dc, kind), STRICT).find("header")  # standalone: no ns
+            assert header.find("identifier") is None and header.findtext("datestamp") == "2024-01-01"
+        else:
+            with pytest.raises(etree.XMLSyntaxError):
+                etree.fromstring(break_record(dc, kind), STRICT)

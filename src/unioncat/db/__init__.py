@@ -9,11 +9,12 @@ from unioncat.db.tables import (
     MatchKey,
     MatchOverride,
     NormalizedRecord,
+    QuarantinedRecord,
     SourceRecord,
     StaffToken,
 )
 
 __all__ = [
     "Base", "Cluster", "ClusterMember", "HarvestError", "HarvestRun", "Library", "MatchKey", "MatchOverride", "StaffToken",
-    "NormalizedRecord", "SourceRecord", "create_engine", "make_sessionmaker", "transaction",
+    "NormalizedRecord", "QuarantinedRecord", "SourceRecord", "create_engine", "make_sessionmaker", "transaction",
 ]

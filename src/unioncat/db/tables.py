@@ -119,6 +119,41 @@ class HarvestError(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class QuarantinedRecord(Base):
+    """A record received but unreadable (broken markup in a list page, a damaged file record).
+
+    It is not a deletion: a good copy already stored stays live. The entry stays ``open`` until a good copy
+    arrives (a later harvest, GetRecord, an import) or the provider deletes the record; then ``resolved``
+    with how. Open OAI entries are tried again with GetRecord by every harvest of their library.
+    """
+
+    __tablename__ = "quarantined_records"
+    __table_args__ = (
+        Index("ix_quarantined_records_library_status", "library_id", "status"),
+        Index("ix_quarantined_records_library_identifier", "library_id", "identifier"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id", ondelete="SET NULL"))  # last seen
+    source: Mapped[str] = mapped_column(String(20), default="list")  # list | getrecord | import
+    identifier: Mapped[str | None] = mapped_column(String(512))  # OAI identifier (or 001) where readable
+    position: Mapped[str] = mapped_column(String(300))  # "page 3, record 7" | "file.mrc, record 12"
+    datestamp: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str] = mapped_column(Text)  # the parser's message, with line and column
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # the record's bytes as received
+    raw_hash: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(Text)  # the request URL (or the file name)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | resolved
+    resolution: Mapped[str | None] = mapped_column(Text)  # how it was resolved
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # GetRecord retries
+    last_attempt_error: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class SourceRecord(Base):
     """A record as harvested from one library. Never dropped; raw bytes kept as received."""
 

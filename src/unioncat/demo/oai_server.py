@@ -5,6 +5,8 @@ keyset resumption tokens (sorted by datestamp, identifier), ``from``/``until``/`
 protocol errors of the specification. Every repository has a queue of faults applied to its upcoming
 requests (HTTP errors with ``Retry-After``, delays, dropped connections, HTML, raw bodies replayed byte
 for byte, invalid characters, bad or repeating tokens), so harvesters can be tested against real HTTP.
+Single records can be served broken, persistently until fixed (``Repository.break_record``, the kinds of
+``broken_records.BREAKS``), so harvesters can be tested on per-record recovery.
 
     with OAIServer() as server:
         repo = server.add_repository("HN", records, metadata_prefix="marc21", page_size=100)
@@ -35,6 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterable
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+from unioncat.demo import broken_records
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
@@ -233,6 +237,7 @@ class Repository:
         self._faults: deque[Fault] = deque()
         self._records: dict[str, tuple[Record, bytes, bytes]] = {}  # id -> (record, <record>, <header>)
         self._keys: list[tuple[str, str]] | None = None
+        self._broken: dict[str, tuple[str, bool]] = {}  # id -> (kind, in_get_record), applied when serving
         self.put_many(records)
 
     # -- records -------------------------------------------------------------------------------------
@@ -255,6 +260,7 @@ class Repository:
         rec = Record(identifier, datestamp or self.now(), deleted, metadata, list(sets))
         with self._lock:
             self._records[identifier] = self._render(rec)
+            self._broken.pop(identifier, None)
             self._keys = None
         return rec
 
@@ -264,6 +270,7 @@ class Repository:
                 rec = item if isinstance(item, Record) else Record(*item)
                 rec.sets = list(rec.sets)
                 self._records[rec.identifier] = self._render(rec)
+                self._broken.pop(rec.identifier, None)
             self._keys = None
 
     def delete(self, identifier: str, datestamp: str | None = None) -> None:
@@ -276,7 +283,36 @@ class Repository:
         """Forget a record entirely (no trace, as a deletedRecord=no repository would)."""
         with self._lock:
             del self._records[identifier]
+            self._broken.pop(identifier, None)
             self._keys = None
+
+    def break_record(self, identifier: str, kind: str, *, in_get_record: bool = False) -> None:
+        """Serve this record broken as ``kind`` (``broken_records.BREAKS``) in every list response from now
+        on (ListIdentifiers too for the header kinds); GetRecord too only with ``in_get_record``."""
+        with self._lock:
+            broken_records.break_record(self._records[identifier][1], kind)  # ValueError if it cannot apply
+            self._broken[identifier] = (kind, in_get_record)
+
+    def fix_record(self, identifier: str, datestamp: str | None = None) -> Record:
+        """The provider repaired it: served intact again, with a new datestamp (default now, as ``put``)."""
+        with self._lock:
+            old = self._records[identifier][0]
+            return self.put(identifier, datestamp, old.deleted, old.metadata, old.sets)
+
+    @property
+    def broken_identifiers(self) -> list[str]:
+        with self._lock:
+            return sorted(self._broken)
+
+    def _served(self, entry: tuple[Record, bytes, bytes], verb: str) -> bytes:
+        """The bytes of ``entry`` that ``verb`` serves, broken if its record is (called only if some are)."""
+        good = entry[2] if verb == "ListIdentifiers" else entry[1]
+        kind, in_get_record = self._broken.get(entry[0].identifier, (None, False))
+        if kind is None or (verb == "GetRecord" and not in_get_record):
+            return good
+        if verb == "ListIdentifiers":
+            return broken_records.break_header(good, kind)
+        return broken_records.break_record(good, kind)
 
     def get(self, identifier: str) -> Record | None:
         entry = self._records.get(identifier)
@@ -412,7 +448,11 @@ class Repository:
         entry = self._records.get(args["identifier"])
         if entry is None or not self._visible(entry[0]):
             raise OAIErrorResponse("idDoesNotExist", "No such identifier")
-        return b"<GetRecord>" + entry[1] + b"</GetRecord>"
+        body = entry[1]
+        if self._broken:
+            with self._lock:
+                body = self._served(entry, "GetRecord")
+        return b"<GetRecord>" + body + b"</GetRecord>"
 
     def _ListIdentifiers(self, args: dict) -> bytes:
         return self._list("ListIdentifiers", args)
@@ -457,7 +497,11 @@ class Repository:
         else:
             items, last, more = self._page(state)
             nxt = dict(state, after=list(last) if last else state["after"], cursor=state["cursor"] + len(items))
-        parts = [e[1] if verb == "ListRecords" else e[2] for e in items]
+        if self._broken:
+            with self._lock:
+                parts = [self._served(e, verb) for e in items]
+        else:
+            parts = [e[1] if verb == "ListRecords" else e[2] for e in items]
         cursor = state["cursor"]
         if more:
             expires = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
