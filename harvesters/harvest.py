@@ -94,7 +94,8 @@ class HarvestRunSummary:
     windows: int = 0  # date windows listed (first or full harvests)
     warnings: list[str] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)  # broken records of this run: identifier or position
-    recovered: int = 0  # open quarantine entries recovered with GetRecord in this run
+    retried: int = 0  # open quarantine entries tried again with GetRecord in this run
+    recovered: int = 0  # of which a readable copy was stored
     error: str | None = None
     error_type: str | None = None
     seconds: float = 0.0
@@ -155,7 +156,9 @@ class _Run:
     """State of one running harvest (kept out of the public API)."""
 
     def __init__(self, sessions, settings: Settings, code: str, full: bool, sleep: Sleep,
-                 on_progress: Progress | None, client_options: dict, reconcile: bool | None = None) -> None:
+                 on_progress: Progress | None, client_options: dict, reconcile: bool | None = None,
+                 kind: str = "oai") -> None:
+        self.kind = kind  # "oai": a harvest; "retry": GetRecord of the open quarantine entries only
         self.reconcile = reconcile
         self.alerts: list[str] = []
         self.stopped = False
@@ -167,7 +170,7 @@ class _Run:
         self.on_progress = on_progress
         self.client_options = client_options
         self.counters = RunCounters()
-        self.summary = HarvestRunSummary(code=code, status="running", full=full)
+        self.summary = HarvestRunSummary(code=code, status="running", full=full, kind=kind)
         self.library_id: int | None = None
         self.client: OAIClient | None = None
         self.options = HarvestOptions()
@@ -199,7 +202,7 @@ class _Run:
                 update(HarvestRun)
                 .where(HarvestRun.library_id == library.id, HarvestRun.status == "running")
                 .values(status="failed", finished_at=utcnow(), error="interrupted (a later run found it running)"))
-            run = HarvestRun(library_id=library.id, kind="oai", full=self.full, status="running",
+            run = HarvestRun(library_id=library.id, kind=self.kind, full=self.full, status="running",
                              started_at=utcnow(), warnings=[])
             session.add(run)
             await session.flush()
@@ -222,7 +225,11 @@ class _Run:
             client_options.update(self.client_options)
             self.client = OAIClient.from_settings(library.oai_url, self.settings, sleep=self._sync_sleep,
                                                   **client_options)
-            await self._harvest(library)
+            if self.kind == "retry":
+                await self._retry_quarantined(library, library.metadata_prefix or "marc21", limit=None)
+                await self._succeed(library, advance=False)
+            else:
+                await self._harvest(library)
         except HarvestFailure as exc:
             await self._fail(exc)
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -419,13 +426,18 @@ class _Run:
                 self.summary.quarantined.append(b.identifier or b.position)
             self.quarantined_now.add(b.identifier or b.position)
 
-    async def _retry_quarantined(self, library: Library, prefix: str) -> None:
+    async def _retry_quarantined(self, library: Library, prefix: str, *, limit: int | None = -1) -> None:
         """Open quarantine entries of this library, each fetched alone with GetRecord (some providers break a
-        record only in list responses): a readable copy is stored and resolves its entry. Bounded per run; a
-        provider that keeps failing at the transport level is left for the next run."""
+        record only in list responses): a readable copy is stored and resolves its entry. Bounded per run
+        (``limit``; -1: the library's option quarantine_retries, None: all); a provider that keeps failing at
+        the transport level is left for the next run."""
+        limit = self.options.quarantine_retries if limit == -1 else limit
+        if limit == 0:
+            return
         async with self.sessions() as session:
             entries = [(e.id, e.identifier) for e in await open_entries(
-                session, library.id, with_identifier=True, limit=self.options.quarantine_retries)]
+                session, library.id, with_identifier=True, limit=limit)]
+        self.summary.retried = len(entries)
         transport_failures = 0
         for entry_id, identifier in entries:
             try:
@@ -550,7 +562,8 @@ class _Run:
             self._warn(f"{len(self.leader05_live)} records with Leader/05 = 'd' stored as live records, e.g. "
                        f"{sample} (set the library option leader05_delete if they are deletions)")
 
-    async def _succeed(self, library: Library) -> None:
+    async def _succeed(self, library: Library, *, advance: bool = True) -> None:
+        """The run row says how it ended; the watermark advances (``advance``) and the checkpoint is cleared."""
         s = self.summary
         self._final_warnings()
         self._sync_summary()
@@ -562,8 +575,9 @@ class _Run:
         s.status = "succeeded_with_errors" if s.records_failed or self.alerts else "succeeded"
         async with transaction(self.sessions) as session:
             await save_run_counters(session, s.run_id, self.counters, status=s.status, finished_at=utcnow())
-            await session.execute(update(Library).where(Library.id == library.id).values(
-                watermark=s.response_date, checkpoint=None))
+            if advance:
+                await session.execute(update(Library).where(Library.id == library.id).values(
+                    watermark=s.response_date, checkpoint=None))
 
     async def _fail(self, exc: HarvestFailure) -> None:
         s = self.summary
@@ -613,6 +627,19 @@ async def harvest_library(sessions: async_sessionmaker[AsyncSession], settings: 
             return await run.run()
     except Busy:
         return HarvestRunSummary(code=code, status="failed", full=full, error_type="AlreadyRunning",
+                                 error=f"a harvest of {code} is already running (another process or request)")
+
+
+async def retry_quarantined(sessions: async_sessionmaker[AsyncSession], settings: Settings, code: str, *,
+                            sleep: Sleep = asyncio.sleep, **client_options) -> HarvestRunSummary:
+    """GetRecord every open quarantine entry of a library again, outside a harvest (``unioncat quarantine
+    retry``): a run of kind "retry"; the watermark and checkpoint stay as they are. Never raises HarvestFailure."""
+    try:
+        async with exclusive(sessions.kw["bind"], f"harvest:{code}", wait=False):
+            run = _Run(sessions, settings, code, False, sleep, None, client_options, False, kind="retry")
+            return await run.run()
+    except Busy:
+        return HarvestRunSummary(code=code, status="failed", kind="retry", error_type="AlreadyRunning",
                                  error=f"a harvest of {code} is already running (another process or request)")
 
 

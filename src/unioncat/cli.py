@@ -163,7 +163,19 @@ async def cmd_harvest(args, settings: Settings) -> int:
     for s in summaries:
         console.print(f"{s.code}: {s.status} (new {s.records_new}, updated {s.records_updated}, "
                       f"deleted {s.records_deleted}, failed {s.records_failed})" + (f" — {s.error}" if s.error else ""))
+        _print_quarantined(s)
     return 1 if failed else 0
+
+
+def _print_quarantined(s) -> None:
+    """The broken records of a run: how many, the first identifiers, where to look."""
+    if s.quarantined and s.records_failed:
+        shown = s.quarantined[:5]
+        rest = s.records_failed - len(shown)
+        console.print(f"  {s.records_failed} unreadable records quarantined: {', '.join(shown)}"
+                      + (f" and {rest} more" if rest > 0 else "") + f" (`unioncat quarantine list {s.code}`)")
+    if s.recovered:
+        console.print(f"  {s.recovered} quarantined records recovered with GetRecord")
 
 
 async def cmd_import(args, settings: Settings) -> int:
@@ -173,8 +185,60 @@ async def cmd_import(args, settings: Settings) -> int:
     summary = await import_files(sessions, settings, args.code, [Path(p) for p in args.files])
     await engine.dispose()
     console.print(f"{args.code}: {summary.status} (new {summary.records_new}, updated {summary.records_updated}, "
-                  f"failed {summary.records_failed})")
-    return 0 if summary.status != "failed" else 1
+                  f"unchanged {summary.records_unchanged}, quarantined {summary.records_failed})"
+                  + (f" — {summary.error}" if summary.error else ""))
+    for warning in summary.warnings:
+        console.print(f"  [yellow]{warning}[/yellow]")
+    _print_quarantined(summary)
+    # 0: every record read; 3: imported, but some records (or files) could not be read; 1: nothing imported
+    return {"succeeded": 0, "succeeded_with_errors": 3}.get(summary.status, 1)
+
+
+async def cmd_quarantine(args, settings: Settings) -> int:
+    """`quarantine list [CODE]` / `quarantine retry [CODE ...]`: the records harvests could not read."""
+    from harvesters.harvest import retry_quarantined
+    from harvesters.quarantine import entry_dict
+    from unioncat.db import Library, QuarantinedRecord
+
+    engine, sessions = _open(settings)
+    try:
+        async with sessions() as s:
+            libraries = dict((await s.execute(select(Library.code, Library.id))).all())
+            codes = args.codes if args.quarantine_command == "retry" else ([args.code] if args.code else [])
+            unknown = sorted(set(codes) - set(libraries))
+            if unknown:
+                console.print(f"[red]unknown libraries: {', '.join(unknown)}[/red]")
+                return 2
+            query = select(QuarantinedRecord, Library.code).join(Library, Library.id == QuarantinedRecord.library_id)
+            if codes:
+                query = query.where(Library.code.in_(codes))
+            if args.quarantine_command == "retry" or not args.all:
+                query = query.where(QuarantinedRecord.status == "open")
+            rows = (await s.execute(query.order_by(Library.code, QuarantinedRecord.id))).all()
+        if args.quarantine_command == "list":
+            entries = [entry_dict(entry, code) for entry, code in rows]
+            if args.json:
+                for entry in entries:
+                    print(json.dumps(entry, ensure_ascii=False))
+                return 0
+            table = Table("library", "identifier / position", "datestamp", "error", "status", "tries")
+            for e in entries:
+                table.add_row(e["library"], e["identifier"] or e["position"], e["datestamp"] or "", e["error"][:100],
+                              e["resolution"] or e["status"], str(e["attempts"]))
+            Console().print(table)
+            console.print(f"{len(entries)} {'entries' if args.all else 'open entries'}")
+            return 0
+        targets = codes or sorted({code for _, code in rows})
+        failed = 0
+        for code in targets:
+            summary = await retry_quarantined(sessions, settings, code)
+            still = summary.retried - summary.recovered
+            console.print(f"{code}: {summary.status}, tried {summary.retried}, recovered {summary.recovered}, "
+                          f"still open {still}" + (f" — {summary.error}" if summary.error else ""))
+            failed += summary.status == "failed"
+        return 1 if failed else 0
+    finally:
+        await engine.dispose()
 
 
 async def cmd_process(args, settings: Settings) -> int:
@@ -400,6 +464,16 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("code")
     i.add_argument("files", nargs="+")
     i.set_defaults(func=cmd_import)
+
+    q = sub.add_parser("quarantine", help="records a harvest or an import could not read")
+    q_sub = q.add_subparsers(dest="quarantine_command", required=True)
+    q_ls = q_sub.add_parser("list", help="open entries (all with --all), with their errors")
+    q_ls.add_argument("code", nargs="?")
+    q_ls.add_argument("--all", action="store_true", help="resolved entries too")
+    q_ls.add_argument("--json", action="store_true")
+    q_rt = q_sub.add_parser("retry", help="GetRecord each open entry again (default: every library with some)")
+    q_rt.add_argument("codes", nargs="*")
+    q.set_defaults(func=cmd_quarantine)
 
     sub.add_parser("process", help="run pending normalize → cluster → index").set_defaults(func=cmd_process)
     sub.add_parser("reindex", help="rebuild the search index, switch atomically").set_defaults(func=cmd_reindex)

@@ -57,7 +57,8 @@ def run_dict(run: HarvestRun) -> dict:
 
 
 async def library_status(session: AsyncSession) -> list[dict]:
-    """Every member with its record count, last run and last successful run."""
+    """Every member with its record count, quarantined records, last run and last successful run (harvests
+    and imports; GetRecord retry runs of the quarantine are in the history only)."""
     libs = (await session.execute(select(Library).order_by(Library.code))).scalars().all()
     counts = dict(
         (await session.execute(
@@ -74,13 +75,11 @@ async def library_status(session: AsyncSession) -> list[dict]:
     broken = await open_counts(session)
     out = []
     for lib in libs:
-        last = (await session.execute(
-            select(HarvestRun).where(HarvestRun.library_id == lib.id).order_by(HarvestRun.id.desc()).limit(1)
-        )).scalar_one_or_none()
+        harvests = select(HarvestRun).where(HarvestRun.library_id == lib.id, HarvestRun.kind != "retry")
+        last = (await session.execute(harvests.order_by(HarvestRun.id.desc()).limit(1))).scalar_one_or_none()
         last_ok = (await session.execute(
-            select(HarvestRun).where(
-                HarvestRun.library_id == lib.id, HarvestRun.status.in_(("succeeded", "succeeded_with_errors"))
-            ).order_by(HarvestRun.id.desc()).limit(1)
+            harvests.where(HarvestRun.status.in_(("succeeded", "succeeded_with_errors")))
+            .order_by(HarvestRun.id.desc()).limit(1)
         )).scalar_one_or_none()
         out.append(library_dict(lib) | {
             "records": counts.get(lib.id, 0),
