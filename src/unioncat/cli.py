@@ -221,10 +221,10 @@ async def cmd_quarantine(args, settings: Settings) -> int:
                 for entry in entries:
                     print(json.dumps(entry, ensure_ascii=False))
                 return 0
-            table = Table("library", "identifier / position", "datestamp", "error", "status", "tries")
+            table = Table("library", "identifier", "position", "datestamp", "error", "status", "tries")
             for e in entries:
-                table.add_row(e["library"], e["identifier"] or e["position"], e["datestamp"] or "", e["error"][:100],
-                              e["resolution"] or e["status"], str(e["attempts"]))
+                table.add_row(e["library"], e["identifier"] or "—", e["position"], e["datestamp"] or "",
+                              e["error"][:300], e["resolution"] or e["status"], str(e["attempts"]))
             Console().print(table)
             console.print(f"{len(entries)} {'entries' if args.all else 'open entries'}")
             return 0
