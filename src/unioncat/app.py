@@ -20,13 +20,18 @@ from unioncat.interop.sru import router as sru_router
 from unioncat.staff.endpoints import router as staff_router
 from unioncat.web.endpoints import router as web_router
 from unioncat.web.templating import STATIC_DIR
-from unioncat.db import Cluster, SourceRecord, create_engine, make_sessionmaker
+from unioncat.db import Cluster, Library, QuarantinedRecord, SourceRecord, create_engine, make_sessionmaker
 from unioncat.errors import UnioncatError
 from unioncat.search import open_backend
 from unioncat.search.backend import SearchError
 from unioncat.settings import Settings, get_settings
 
 log = logging.getLogger("unioncat.app")
+
+
+def _label(value: object) -> str:
+    """A Prometheus label value, escaped (backslash, double quote, newline)."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _error(status: int, name: str, detail: str) -> JSONResponse:
@@ -103,6 +108,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 select(func.count()).select_from(Cluster).where(Cluster.status == "active"))).scalar_one()
             by_status = (await session.execute(
                 select(SourceRecord.status, func.count()).group_by(SourceRecord.status))).all()
+            codes = dict((await session.execute(
+                select(Library.id, Library.code).order_by(Library.code))).all())
+            by_entry_status = (await session.execute(
+                select(QuarantinedRecord.library_id, QuarantinedRecord.status, func.count())
+                .group_by(QuarantinedRecord.library_id, QuarantinedRecord.status))).all()
+            normalize = dict((await session.execute(
+                select(SourceRecord.library_id, func.count()).where(SourceRecord.status == "quarantined")
+                .group_by(SourceRecord.library_id))).all())
+        entries = {(lib, status): n for lib, status, n in by_entry_status}
         lines = [
             "# HELP unioncat_union_records Active union records.",
             "# TYPE unioncat_union_records gauge",
@@ -110,7 +124,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "# HELP unioncat_source_records Source records by pipeline status.",
             "# TYPE unioncat_source_records gauge",
         ]
-        lines += [f'unioncat_source_records{{status="{s}"}} {n}' for s, n in by_status]
+        lines += [f'unioncat_source_records{{status="{_label(s)}"}} {n}' for s, n in by_status]
+        lines += [
+            "# HELP unioncat_quarantined_records Quarantined records per library: open harvest quarantine "
+            "entries (received but unreadable) and source records normalization could not interpret.",
+            "# TYPE unioncat_quarantined_records gauge",
+        ]
+        for lib_id, code in codes.items():
+            lines.append(f'unioncat_quarantined_records{{library="{_label(code)}",stage="harvest"}} '
+                         f'{entries.get((lib_id, "open"), 0)}')
+            lines.append(f'unioncat_quarantined_records{{library="{_label(code)}",stage="normalize"}} '
+                         f'{normalize.get(lib_id, 0)}')
+        lines += [
+            "# HELP unioncat_quarantine_resolved_total Harvest quarantine entries resolved (a good copy or a "
+            "deletion arrived), per library.",
+            "# TYPE unioncat_quarantine_resolved_total gauge",
+        ]
+        lines += [f'unioncat_quarantine_resolved_total{{library="{_label(code)}"}} '
+                  f'{entries.get((lib_id, "resolved"), 0)}' for lib_id, code in codes.items()]
         return "\n".join(lines) + "\n"
 
     return app

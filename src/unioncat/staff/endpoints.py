@@ -1,4 +1,4 @@
-"""Staff pages under /staff: dashboard, a library's harvests and quarantined records, clusters with merge and
+"""Staff pages under /staff: dashboard, a library's harvests and both quarantines, clusters with merge and
 split controls, statistics. Every page has a `.json` twin rendered from the same service call; `.json` twins
 also accept `Authorization: Bearer <token>` so scripts can read them without a browser session.
 
@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from unioncat import libraries as library_service
 from unioncat.errors import NotFound, UnioncatError
@@ -178,11 +179,15 @@ async def dashboard(request: Request):
 # ------------------------------------------------------------------------------------------------ libraries
 
 
-def _page_number(request: Request) -> int:
+def _page_number(request: Request, name: str = "page") -> int:
     try:
-        return max(1, min(int(request.query_params.get("page", "1")), 10_000))
+        return max(1, min(int(request.query_params.get(name, "1")), 10_000))
     except ValueError:
         return 1
+
+
+async def _library_page(request: Request, session: AsyncSession, code: str) -> dict:
+    return await service.library_page(session, code, _page_number(request), _page_number(request, "qpage"))
 
 
 @router.get("/libraries/{code}.json")
@@ -192,7 +197,7 @@ async def library_json(request: Request, code: str):
         return _unauthorized()
     async with request.app.state.sessions() as session:
         try:
-            return await service.library_page(session, code, _page_number(request))
+            return await _library_page(request, session, code)
         except UnioncatError as exc:
             return _error_json(exc)
 
@@ -204,27 +209,32 @@ async def library(request: Request, code: str):
         return _login_redirect(request)
     async with request.app.state.sessions() as session:
         try:
-            data = await service.library_page(session, code, _page_number(request))
+            data = await _library_page(request, session, code)
         except UnioncatError as exc:
             return _staff_error(request, exc)
     running = request.app.state.harvest_lock.locked()
     return _page(request, "staff_library.html", {"data": data, "running": running}, user, payload)
 
 
+# path segment -> service.raw_payload kind
+RAW_KINDS = {"records": "record", "errors": "error", "quarantine": "quarantine"}
+
+
 @router.get("/libraries/{code}/{kind}/{item_id}/raw")
 async def raw_payload(request: Request, code: str, kind: str, item_id: str):
+    """The stored bytes of a source record, a harvest error or a harvest quarantine entry, as a download
+    (never rendered: they are whatever the member sent)."""
     user, _payload = await _user(request)
     if not user:
         return _login_redirect(request)
-    if kind not in ("records", "errors") or not item_id.isdigit() or len(item_id) > 18:
+    if kind not in RAW_KINDS or not item_id.isdigit() or len(item_id) > 18:
         return _staff_error(request, NotFound("no such payload"))
     async with request.app.state.sessions() as session:
         try:
-            raw, fmt = await service.raw_payload(session, code, kind[:-1] if kind == "records" else "error",
-                                                 int(item_id))
+            raw, fmt = await service.raw_payload(session, code, RAW_KINDS[kind], int(item_id))
         except UnioncatError as exc:
             return _staff_error(request, exc)
-    ext = "mrc" if fmt == "iso2709" else "xml" if fmt in ("marcxml", "oai_dc") else "bin"
+    ext = "mrc" if fmt == "iso2709" else "xml" if fmt in ("marcxml", "oai_dc", "xml") else "bin"
     return Response(raw, media_type="application/octet-stream", headers={
         "Content-Disposition": f'attachment; filename="{code}-{kind}-{item_id}.{ext}"',
         "X-Content-Type-Options": "nosniff"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,13 +19,17 @@ from unioncat.db import (
     Library,
     MatchOverride,
     NormalizedRecord,
+    QuarantinedRecord,
     SourceRecord,
 )
 from unioncat.errors import NotFound, RecordNotFound
 from unioncat.records import Moved
 from unioncat.scheduler import next_run
+from harvesters.quarantine import OPEN, RESOLVED, entry_dict
 
 RAW_PREVIEW = 4000  # characters of a quarantined record's payload shown inline
+BROKEN_PREVIEW = 1500  # characters of an unreadable (harvest quarantine) record's bytes shown inline
+RESOLVED_WINDOW = timedelta(days=30)  # "fixed lately" on the library page
 PAGE = 50
 
 
@@ -42,6 +46,17 @@ def _raw_text(raw: bytes | None, limit: int | None = RAW_PREVIEW) -> str:
         return ""
     text = raw[: limit * 4 if limit else None].decode("utf-8", errors="replace")
     return text[:limit] if limit else text
+
+
+def sniff_format(raw: bytes | None) -> str:
+    """"iso2709" for bytes that look like a MARC transmission record (length digits, or field and record
+    terminators outside markup), else "xml": what a harvest quarantine entry holds."""
+    head = (raw or b"")[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "xml"
+    if head[:5].isdigit() or b"\x1d" in (raw or b"") or b"\x1e" in (raw or b""):
+        return "iso2709"
+    return "xml"
 
 
 async def dashboard(session: AsyncSession, now: datetime | None = None) -> dict:
@@ -72,11 +87,15 @@ async def dashboard(session: AsyncSession, now: datetime | None = None) -> dict:
         "union_records": union_records,
         "source_records": sum(m["records"] for m in members),
         "quarantined": sum(m["quarantined"] for m in members),
+        "quarantine": {stage: sum(m["quarantine"][stage] for m in members) for stage in ("harvest", "normalize")},
         "libraries": members,
     }
 
 
-async def library_page(session: AsyncSession, code: str, page: int = 1) -> dict:
+async def library_page(session: AsyncSession, code: str, page: int = 1, qpage: int = 1,
+                       now: datetime | None = None) -> dict:
+    """A library's configuration, harvests, harvest quarantine (open entries, newest seen first, page
+    ``qpage``), normalize-quarantined records (page ``page``) and recent harvest errors."""
     lib = await library_service.get_library(session, code)
     status = next(s for s in await library_service.library_status(session) if s["code"] == code)
     status["schedule"] = lib.schedule
@@ -109,15 +128,42 @@ async def library_page(session: AsyncSession, code: str, page: int = 1) -> dict:
     return {
         "library": status, "harvests": history, "quarantined_total": total_quarantined, "page": page,
         "page_size": PAGE, "quarantined": quarantined, "harvest_errors": harvest_errors,
+        "harvest_quarantine": await _harvest_quarantine(session, lib, qpage, now or datetime.now(timezone.utc)),
     }
 
 
+async def _harvest_quarantine(session: AsyncSession, lib: Library, qpage: int, now: datetime) -> dict:
+    """Open harvest quarantine entries of a library (newest seen first) and how many were resolved lately."""
+    mine = QuarantinedRecord.library_id == lib.id
+    total = (await session.execute(
+        select(func.count()).select_from(QuarantinedRecord).where(mine, QuarantinedRecord.status == OPEN)
+    )).scalar_one()
+    resolved = (await session.execute(
+        select(func.count()).select_from(QuarantinedRecord).where(
+            mine, QuarantinedRecord.status == RESOLVED, QuarantinedRecord.resolved_at >= now - RESOLVED_WINDOW)
+    )).scalar_one()
+    rows = (await session.execute(
+        select(QuarantinedRecord).where(mine, QuarantinedRecord.status == OPEN)
+        .order_by(QuarantinedRecord.last_seen_at.desc(), QuarantinedRecord.id.desc())
+        .offset((qpage - 1) * PAGE).limit(PAGE)
+    )).scalars().all()
+    entries = [entry_dict(e, lib.code) | {"raw_format": sniff_format(e.raw),
+                                          "raw_preview": _raw_text(e.raw, BROKEN_PREVIEW)} for e in rows]
+    return {"total": total, "page": qpage, "page_size": PAGE, "resolved_recently": resolved,
+            "resolved_window_days": RESOLVED_WINDOW.days, "entries": entries}
+
+
 async def raw_payload(session: AsyncSession, code: str, kind: str, item_id: int) -> tuple[bytes, str]:
-    """(raw bytes, raw format) of one of a library's source records ("record") or harvest errors ("error")."""
+    """(raw bytes, raw format) of one of a library's source records ("record"), harvest errors ("error") or
+    harvest quarantine entries ("quarantine"; format "iso2709" or "xml", sniffed from the bytes)."""
     lib = await library_service.get_library(session, code)
     if kind == "record":
         row = (await session.execute(select(SourceRecord.raw, SourceRecord.raw_format).where(
             SourceRecord.id == item_id, SourceRecord.library_id == lib.id))).first()
+    elif kind == "quarantine":
+        raw = (await session.execute(select(QuarantinedRecord.raw).where(
+            QuarantinedRecord.id == item_id, QuarantinedRecord.library_id == lib.id))).scalar_one_or_none()
+        row = None if raw is None else (raw, sniff_format(raw))
     else:
         row = (await session.execute(select(HarvestError.payload, HarvestError.stage).where(
             HarvestError.id == item_id, HarvestError.library_id == lib.id))).first()
