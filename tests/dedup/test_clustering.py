@@ -100,7 +100,7 @@ async def test_same_book_in_four_cataloguing_styles_is_one_union_record_with_evi
     assert b.rule == "isbn" and b.evidence["matched_identifier"] == "oai:tha:a"
     assert "ISBN 9786049580123" in b.evidence["reasons"]
     c = await cat.member("c")
-    assert c.rule == "title-author-year" and c.evidence["compared"] >= 2  # checked against every member
+    assert c.rule == "score" and c.evidence["compared"] >= 2  # checked against every member
 
 
 async def test_no_chaining_through_weak_links(cat):
@@ -164,7 +164,7 @@ async def test_ids_are_stable_across_reruns_edits_and_deletions(cat):
 async def test_a_record_with_two_identifiers_joins_two_union_records_and_the_younger_id_redirects(cat):
     await cat.put("x", "THA", book(isbns=("9786041234567",)))
     await cat.run()
-    await cat.put("y", "NAN", book(isbns=("9786049580123",)))  # same description, other ISBN: kept apart
+    await cat.put("y", "NAN", book(isbns=("9786049580123",), year=2016))  # a year apart, other ISBN: kept apart
     await cat.run()
     older, younger = await cat.cluster_of("x"), await cat.cluster_of("y")
     await cat.put("z", "HTI", book(isbns=("9786041234567", "9786049580123")))
@@ -250,3 +250,22 @@ async def test_overrides_api_is_staff_only_and_says_what_moved(db_settings, cat)
         assert r.status_code == 200 and any(c["moved"] for c in r.json()["changes"])
         assert (await client.delete(f"/api/v1/overrides/{listed[0]['id']}", headers=auth)).status_code == 404
     assert await cat.partition() == {frozenset("ab")}
+
+
+async def test_a_new_scorer_matches_everything_again_and_keeps_the_union_ids(cat, monkeypatch):
+    await cat.put("a", "THA", book())
+    await cat.put("b", "NAN", book(title="Lịch sử Nghệ An", isbns=()))
+    await cat.put("c", "HTI", book(title="Địa chí Hà Tĩnh", author="Lê B", isbns=()))
+    await cat.run()
+    before = {name: await cat.cluster_of(name) for name in "abc"}
+    again = await cat.run()
+    assert again.rescored == 0 and again.records == 0  # same scorer: nothing to do
+
+    # the next release changes the weights: one `unioncat process` re-matches every clustered record
+    monkeypatch.setattr("unioncat.dedup.service.SCORER_VERSION", "next")
+    monkeypatch.setattr("unioncat.dedup.keys.SCORER_VERSION", "next")
+    stats = await cat.run()
+    assert stats.rescored == 3
+    assert {name: await cat.cluster_of(name) for name in "abc"} == before
+    assert (await cat.member("b")).evidence["fingerprint"] != ""
+    assert (await cat.run()).rescored == 0

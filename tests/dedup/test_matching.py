@@ -85,16 +85,19 @@ def test_fast_title_key_and_cluster_ids_equal_their_definitions():
             assert cluster_id_for(lib, ident, attempt) == _cluster_id_b32(lib, ident, attempt)
 
 
-def test_fingerprint_is_the_one_stored_by_earlier_versions():
-    # stored fingerprints decide which records need matching again: the value must not change across versions
+def test_fingerprint_covers_every_field_and_the_scorer_version():
+    # stored fingerprints decide which records need matching again: a new scorer version matches everything again
     v = MatchView.from_data(1, "THA", {"title": "Lịch sử Nghệ An", "authors": [{"name": "Nguyễn Văn A"}], "year": 2015,
                                         "isbns": ["9786049580123", "9786041234567"], "publisher": "Nxb. Nghệ An",
                                         "pages": 200, "part": "Tập 2"})
     import hashlib
 
-    parts = []
+    from unioncat.dedup.weights import SCORER_VERSION
+
+    parts = [SCORER_VERSION]
     for name in ("library", "title", "author", "year", "isbns", "issns", "format", "edition", "part", "part_text",
-                 "series_number", "pages", "lccn", "system_numbers", "language", "publisher", "edition_text"):
+                 "series_number", "pages", "lccn", "system_numbers", "language", "publisher", "edition_text",
+                 "titles", "title_marked", "responsibility"):
         value = getattr(v, name)
         parts.append(repr(sorted(value) if isinstance(value, frozenset) else value))
     assert v.fingerprint() == hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]

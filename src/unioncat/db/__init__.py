@@ -9,6 +9,7 @@ from unioncat.db.tables import (
     MatchKey,
     MatchOverride,
     NormalizedRecord,
+    PipelineState,
     QuarantinedRecord,
     SourceRecord,
     StaffToken,
@@ -16,5 +17,5 @@ from unioncat.db.tables import (
 
 __all__ = [
     "Base", "Cluster", "ClusterMember", "HarvestError", "HarvestRun", "Library", "MatchKey", "MatchOverride", "StaffToken",
-    "NormalizedRecord", "QuarantinedRecord", "SourceRecord", "create_engine", "make_sessionmaker", "transaction",
+    "NormalizedRecord", "PipelineState", "QuarantinedRecord", "SourceRecord", "create_engine", "make_sessionmaker", "transaction",
 ]

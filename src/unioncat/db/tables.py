@@ -223,7 +223,7 @@ class ClusterMember(Base):
         ForeignKey("source_records.id", ondelete="CASCADE"), primary_key=True
     )
     cluster_id: Mapped[str] = mapped_column(ForeignKey("clusters.id"), index=True)
-    rule: Mapped[str] = mapped_column(String(50))  # "founder", "isbn", "title-author-year", "override"
+    rule: Mapped[str] = mapped_column(String(50))  # "founder", "isbn" (or another identifier), "score", "override"
     evidence: Mapped[dict] = mapped_column(Json, default=dict)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -244,6 +244,16 @@ class MatchOverride(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PipelineState(Base):
+    """Small facts the stages keep between runs, e.g. "scorer_version": the matcher that made the clusters."""
+
+    __tablename__ = "pipeline_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class StaffToken(Base):

@@ -8,8 +8,10 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from operator import attrgetter
 
-from unioncat.normalize.record import CanonicalRecord
+from unioncat.dedup.statements import edition_key, split_volume, strip_article, volume_key
+from unioncat.dedup.weights import SCORER_VERSION
 from unioncat.normalize import vietnamese
+from unioncat.normalize.record import CanonicalRecord
 
 fold = vietnamese.fold
 
@@ -47,34 +49,28 @@ def _title_key(title: str | None) -> str:
 
 # the same titles, names and publishers recur across libraries: fold each once
 title_key = lru_cache(maxsize=200_000)(_title_key)
+
+
+@lru_cache(maxsize=200_000)
+def title_core(title: str, language: str | None = None) -> tuple[str, tuple[int, ...]]:
+    """A folded title as matching compares it: no leading article of its language, no volume written at its
+    end; and that volume's numbers ("the history of hue vol 2", "eng" -> ("history of hue", (2,)))."""
+    core, volume = split_volume(title)
+    return strip_article(core, language), volume
+
+
+@lru_cache(maxsize=200_000)
+def marked_key(title: str | None) -> str:
+    """The title lowercased with its marks kept, in one tone placement, punctuation as spaces."""
+    if not title:
+        return ""
+    return _NON_WORD.sub(" ", vietnamese.normalize_tone(title).lower()).strip()
 author_key = lru_cache(maxsize=200_000)(vietnamese.author_key)
 publisher_key = lru_cache(maxsize=50_000)(vietnamese.publisher_key)
 
-_NUMBER = re.compile(r"\d+")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-_ORDINAL_WORDS = {
-    "nhat": 1, "mot": 1, "first": 1, "hai": 2, "second": 2, "ba": 3, "third": 3, "bon": 4, "tu": 4,
-    "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10,
-}
 # 035 numbers worth matching on: "(source)number" with a source; bare local numbers say nothing across libraries
 _SYSTEM_NUMBER = re.compile(r"^\([^)]+\)\S+$")
 MAX_KEY = 200
-
-
-@lru_cache(maxsize=20_000)
-def _numbers(text: str | None) -> tuple[int, ...]:
-    """The numbers in an edition, volume or series statement: "Tập 2" -> (2,), "Tái bản lần thứ hai" -> (2,)."""
-    if not text:
-        return ()
-    folded = fold(text)
-    found = [int(n) for n in _NUMBER.findall(folded)]
-    if not found:
-        for word in re.findall(r"[a-z]+", folded):
-            if word in _ROMAN and word != "v":  # a lone "v" is usually "v." = volume
-                found.append(_ROMAN[word])
-            elif word in _ORDINAL_WORDS and ("lan" in folded or "edition" in folded or "ed" in folded):
-                found.append(_ORDINAL_WORDS[word])
-    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +95,9 @@ class MatchView:
     language: str | None = None
     publisher: str = ""
     edition_text: str = ""
+    titles: frozenset[str] = frozenset()  # comparable forms: title, title + subtitle, variant titles (cores)
+    title_marked: str = ""  # the title core with its marks (one tone placement): "đề" is not "dê"
+    responsibility: str = ""  # 245 $c folded: an author named only there still counts
 
     @classmethod
     def of(cls, record_id: int, library: str, rec: CanonicalRecord) -> "MatchView":
@@ -111,31 +110,44 @@ class MatchView:
         first = authors[0].get("name") if authors else None
         edition = data.get("edition")
         part = data.get("part")
+        title = title_key(data.get("title"))
+        language = data.get("language")
+        core, title_volume = title_core(title, language)
+        subtitle = title_key(data.get("subtitle"))
+        titles = {core}
+        if subtitle:
+            titles.add(title_core(f"{title} {subtitle}", language)[0])
+        titles.update(title_core(title_key(v), language)[0] for v in data.get("variant_titles") or ())
+        titles.discard("")
         # positional, in field order, through the slots' own setters: a frozen dataclass's __init__ is ~10x slower
         return _new_view((
             record_id,
             library,
-            title_key(data.get("title")),
+            title,
             author_key(first),
             data.get("year"),
             frozenset(data.get("isbns") or ()),
             frozenset(data.get("issns") or ()),
             data.get("format") or "book",
-            _numbers(edition),
-            _numbers(part),
+            edition_key(edition),
+            volume_key(part) or title_volume,
             title_key(part or ""),
-            _numbers(data.get("series_number")),
+            volume_key(data.get("series_number")),
             data.get("pages"),
             data.get("lccn"),
             frozenset(s for s in data.get("system_numbers") or () if _SYSTEM_NUMBER.match(s)),
             data.get("language"),
             publisher_key(data.get("publisher")),
             title_key(edition or ""),
+            frozenset(titles),
+            marked_key(data.get("title")),
+            title_key(data.get("statement_of_responsibility")),
         ))
 
     def fingerprint(self) -> str:
-        """Hash of everything matching looks at: an unchanged fingerprint means no need to match again."""
-        parts = [repr(sorted(v)) if type(v) is frozenset else repr(v) for v in _fingerprinted(self)]
+        """Hash of everything matching looks at, and of the scorer's version: an unchanged fingerprint means
+        no need to match again; a new scorer (weights.SCORER_VERSION) matches every record again."""
+        parts = [SCORER_VERSION] + [repr(sorted(v)) if type(v) is frozenset else repr(v) for v in _fingerprinted(self)]
         return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
@@ -153,11 +165,15 @@ _fingerprinted = attrgetter(*_FINGERPRINTED)
 
 
 def blocking_keys(view: MatchView) -> list[str]:
-    """Keys under which candidates are looked up.
+    """Keys under which candidates are looked up, several per record so that one typing error, a dropped
+    article, a missing author or a missing year still leaves a key in common.
 
     Identifiers: each valid ISBN-13, LCCN, 035 number with a source, and (serials only) ISSN.
-    Descriptions: title|year (catches a missing or differently written author), and author|year|first
-    title word (catches a subtitle written into 245 $a by one library and not the other).
+    Descriptions, on each comparable title form (no article, no volume): title|year; the first three and the
+    last three words of a longer title with the year, for records without an author (a typing error in the
+    other half); author|year|first
+    word (a subtitle written into 245 $a by one library); author|first two words (a missing, bracketed or
+    printing year).
     """
     keys = [f"isbn:{isbn}" for isbn in sorted(view.isbns)]
     if view.lccn:
@@ -165,9 +181,16 @@ def blocking_keys(view: MatchView) -> list[str]:
     keys += [f"035:{s[:MAX_KEY]}" for s in sorted(view.system_numbers)]
     if view.format == "serial":
         keys += [f"issn:{s}" for s in sorted(view.issns)]
-    if view.title and view.year:
-        keys.append(f"ty:{view.title[:MAX_KEY]}|{view.year}")
+    for title in sorted(view.titles):
+        words = title.split()
+        if view.year:
+            keys.append(f"ty:{title[:MAX_KEY]}|{view.year}")
+            if len(words) >= 4 and not view.author:  # a typing error in the last or the first words (with an
+                # author, "ay" and "aw" find it; with an author on one side only a typing error cannot match)
+                keys.append(f"tf:{' '.join(words[:3])[:MAX_KEY]}|{view.year}")
+                keys.append(f"tl:{' '.join(words[-3:])[:MAX_KEY]}|{view.year}")
         if view.author:
-            first_word = view.title.split(" ", 1)[0]
-            keys.append(f"ay:{view.author[:100]}|{view.year}|{first_word[:50]}")
-    return keys
+            if view.year:
+                keys.append(f"ay:{view.author[:100]}|{view.year}|{words[0][:50]}")
+            keys.append(f"aw:{view.author[:100]}|{' '.join(words[:2])[:100]}")
+    return list(dict.fromkeys(keys))

@@ -1,52 +1,50 @@
 """Pairwise decision: do two records describe the same manifestation? (pure)
 
-Vetoes come first (a false merge hides a book from a reader); then the positive rules.
+1. Vetoes first (a false merge hides a book from a reader): another format, edition, volume or part, language,
+   series number, year (more than one apart), extent (more than 10 %), ISSN or LCCN; a shared identifier on
+   records whose titles disagree (a set ISBN, a recycled or misprinted one).
+2. Strong evidence: an identifier both records carry (valid ISBN-13, LCCN, 035 with its source, ISSN of a
+   serial) and titles that agree. A strong match may join two records of one library (catalogued twice).
+3. Otherwise a score: every field comparison lands on a level with a weight (weights.py, with the reason for
+   each); the sum against weights.THRESHOLD decides. This is what takes a typing error in a title, a dropped
+   article, an author missing on one side, a year from the printing, another binding's ISBN.
 
-Strong (identifier) rules — an identifier shared by both records, titles that agree, no veto:
-  - "isbn": a valid ISBN-13;  "lccn": the LC control number;  "035": a system number with its source
-    ("(OCoLC)12345");  "issn": an ISSN, for serials only (on a book it is usually the series' ISSN).
-Weak (descriptive) rules — only without conflicting identifiers, same year, same edition:
-  - "title-author-year": the same folded title, the same person as first author (any name order,
-    initials allowed) and year;
-  - "title-publisher-year": no author on either side, the same title, publisher and year.
-
-A strong match may join two records of one library (the library catalogued the book twice) and
-tolerates a year ±1 (imprint date vs 008); a weak match does neither.
+The decision's evidence lists every comparison, its level and its weight, for the staff match page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Indel
+from rapidfuzz.fuzz import token_set_ratio
+
+from unioncat.dedup import weights as W
 from unioncat.dedup.keys import MatchView
 
 STRONG_RULES = ("isbn", "lccn", "035", "issn")
-WEAK_RULES = ("title-author-year", "title-publisher-year")
+SCORED = "score"
 
 
 @dataclass(frozen=True)
 class Decision:
     match: bool
-    rule: str  # a rule above | "veto" | "none"
+    rule: str  # a strong rule above | "score" | "veto" | "none"
     score: float
     reasons: list[str] = field(default_factory=list)
+    comparisons: tuple[tuple[str, str, float], ...] = ()  # (field, level, weight)
 
     def evidence(self) -> dict:
-        return {"rule": self.rule, "score": self.score, "reasons": self.reasons}
+        out = {"rule": self.rule, "score": self.score, "reasons": self.reasons}
+        if self.comparisons:
+            out["comparisons"] = [list(c) for c in self.comparisons]
+            out["threshold"] = W.THRESHOLD
+            out["scorer"] = W.SCORER_VERSION
+        return out
 
     @property
     def strong(self) -> bool:
         return self.match and self.rule in STRONG_RULES
-
-
-def titles_agree(a: str, b: str) -> bool:
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    shorter, longer = sorted((a, b), key=len)
-    # one library catalogues "Truyện Kiều", another "Truyện Kiều : Đoạn trường tân thanh" in $a
-    return len(shorter) >= 8 and longer.startswith(shorter + " ")
 
 
 def authors_agree(a: str, b: str) -> bool:
@@ -71,17 +69,49 @@ def authors_agree(a: str, b: str) -> bool:
     return True
 
 
+def _extends(shorter: str, longer: str) -> bool:
+    # one library catalogues "Truyện Kiều", another "Truyện Kiều : Đoạn trường tân thanh" in $a
+    return len(shorter) >= 8 and longer.startswith(shorter + " ")
+
+
+def title_level(a: MatchView, b: MatchView) -> str:
+    """How the titles compare, the best over each record's forms (title, title + subtitle, variant titles)."""
+    if a.titles & b.titles:
+        return "exact"
+    best = "differs"
+    rank = {"differs": 0, "extends": 1, "reordered": 2, "similar": 3}
+    for x in a.titles:
+        for y in b.titles:
+            if rank[best] < 3 and min(len(x), len(y)) >= 6 and Indel.normalized_similarity(x, y) >= 0.9:
+                return "similar"
+            if rank[best] < 2 and min(len(x), len(y)) >= 10 and token_set_ratio(x, y) >= 95 \
+                    and abs(len(x.split()) - len(y.split())) <= 1:
+                best = "reordered"
+            if rank[best] < 1 and (_extends(x, y) or _extends(y, x)):
+                best = "extends"
+    return best
+
+
+def titles_agree(a: MatchView, b: MatchView) -> bool:
+    """Enough for an identifier both records carry: anything but "differs"."""
+    return title_level(a, b) != "differs"
+
+
 def vetoes(a: MatchView, b: MatchView) -> list[str]:
     """Reasons two records cannot be the same manifestation, whatever else they share."""
     reasons = []
     if a.format != b.format:
         reasons.append(f"format differs ({a.format} / {b.format})")
     if a.edition != b.edition and a.edition and b.edition:
-        reasons.append(f"edition differs ({a.edition} / {b.edition})")
-    if a.part != b.part or (a.part_text and b.part_text and a.part_text != b.part_text):
+        reasons.append(f"edition differs ({a.edition_text or '-'} / {b.edition_text or '-'})")
+    if a.part != b.part:
         reasons.append("volume or part differs")
+    elif not a.part and a.part_text and b.part_text and a.part_text != b.part_text:
+        reasons.append("part name differs")
     if a.series_number and b.series_number and a.series_number != b.series_number:
         reasons.append("series numbering differs")
+    if a.language and b.language and a.language != b.language and "und" not in (a.language, b.language):
+        reasons.append(f"language differs ({a.language} / {b.language}): a translation")
     serial = a.format == "serial" and b.format == "serial"  # 008/07-10 of a serial is when it began, not a copy's year
     if a.year and b.year and abs(a.year - b.year) > 1 and not serial:
         reasons.append(f"year differs ({a.year} / {b.year})")
@@ -110,40 +140,68 @@ def _shared_identifier(a: MatchView, b: MatchView) -> tuple[str, str] | None:
     return None
 
 
+def _author_level(a: MatchView, b: MatchView) -> str:
+    if a.author and b.author:
+        if authors_agree(a.author, b.author):
+            return "same"
+        return "similar" if Indel.normalized_similarity(a.author, b.author) >= 0.9 else "differs"
+    if not a.author and not b.author:
+        return "none"
+    named, other = (a, b) if a.author else (b, a)
+    if other.responsibility and all(t in other.responsibility.split() for t in named.author.split()):
+        return "in_statement"
+    return "one_missing"
+
+
+def comparisons(a: MatchView, b: MatchView, title: str) -> list[tuple[str, str, float]]:
+    """Each field's level and weight (weights.py)."""
+    if title == "exact" and min(len(t) for t in a.titles & b.titles) < 15 or \
+            title == "exact" and min(len(t.split()) for t in a.titles & b.titles) < 3:
+        title = "exact_short"
+    out = [("title", title, W.TITLE[title])]
+    if title.startswith("exact") and a.title_marked and b.title_marked and a.title_marked != b.title_marked \
+            and a.title == b.title:
+        out.append(("title marks", "differ", W.TITLE_MARKS_DIFFER))
+    author = _author_level(a, b)
+    out.append(("author", author, W.AUTHOR[author]))
+    year = "missing" if not a.year or not b.year else "same" if a.year == b.year else "adjacent"
+    out.append(("year", year, W.YEAR[year]))
+    publisher = "missing" if not a.publisher or not b.publisher else \
+        "same" if a.publisher == b.publisher or _extends(a.publisher, b.publisher) or _extends(b.publisher, a.publisher) \
+        else "differs"
+    out.append(("publisher", publisher, W.PUBLISHER[publisher]))
+    if a.pages and b.pages:
+        pages = "same" if abs(a.pages - b.pages) <= 0.02 * max(a.pages, b.pages) + 1 else "close"
+    else:
+        pages = "missing"
+    out.append(("pages", pages, W.PAGES[pages]))
+    isbn = "missing" if not a.isbns or not b.isbns else "shared" if a.isbns & b.isbns else "disjoint"
+    out.append(("isbn", isbn, W.ISBN[isbn]))
+    edition = "none" if not a.edition and not b.edition else "same" if a.edition == b.edition else "one_sided"
+    out.append(("edition", edition, W.EDITION[edition]))
+    return out
+
+
 def decide(a: MatchView, b: MatchView) -> Decision:
     reasons = vetoes(a, b)
     ident = _shared_identifier(a, b)
-    agree = titles_agree(a.title, b.title)
-    if ident and not agree:
+    title = title_level(a, b)
+    if ident and title == "differs":
         reasons.append(f"shared {ident[1]} but titles disagree (set or misprinted identifier)")
     if reasons:
         return Decision(False, "veto", 0.0, reasons)
+    if title == "differs" and not ident:  # nothing else can make up for it (weights.py): the common case
+        return Decision(False, "none", W.TITLE["differs"], ["titles differ, and no shared identifier"])
+    compared = comparisons(a, b, title)
+    score = round(sum(w for _, _, w in compared), 2)
     if ident:
-        return Decision(True, ident[0], 1.0, [ident[1], "titles agree"])
-
-    # weak evidence: nothing may contradict it
-    if a.year is None or a.year != b.year:
-        return Decision(False, "none", 0.0, ["year differs or missing, and no shared identifier"])
-    prefix_only = a.title != b.title
-    if prefix_only and not titles_agree(a.title, b.title):
-        return Decision(False, "none", 0.0, ["titles differ, and no shared identifier"])
-    if prefix_only and not (a.publisher and a.publisher == b.publisher):
-        return Decision(False, "none", 0.0, ["one title extends the other, and publishers do not confirm it"])
-    if a.isbns and b.isbns:
-        return Decision(False, "none", 0.0, ["title and year agree but ISBNs differ"])
-    if a.edition != b.edition:
-        return Decision(False, "none", 0.0, ["one record states an edition, the other does not"])
-    if a.language and b.language and a.language != b.language:
-        return Decision(False, "none", 0.0, [f"language differs ({a.language} / {b.language}): a translation?"])
-    if a.author or b.author:
-        if authors_agree(a.author, b.author):
-            why = "title extends the other, same publisher" if prefix_only else "same title"
-            return Decision(True, "title-author-year", 0.9 - 0.05 * prefix_only, [f"{why}, first author and year"])
-        return Decision(False, "none", 0.0, ["first authors differ" if a.author and b.author
-                                             else "one record has an author, the other none"])
-    if a.publisher and a.publisher == b.publisher:
-        return Decision(True, "title-publisher-year", 0.8, ["no author; same title, publisher and year"])
-    return Decision(False, "none", 0.0, ["no author and no common publisher"])
+        return Decision(True, ident[0], max(score, W.IDENTIFIER_SHARED), [ident[1], f"titles agree ({title})"],
+                        tuple(compared))
+    if score >= W.THRESHOLD:
+        why = ", ".join(f"{f} {lvl}" for f, lvl, w in compared if w > 0)
+        return Decision(True, SCORED, score, [f"score {score} >= {W.THRESHOLD}: {why}"], tuple(compared))
+    against = ", ".join(f"{f} {lvl}" for f, lvl, w in compared if w < 0) or "too little agrees"
+    return Decision(False, "none", score, [f"score {score} < {W.THRESHOLD}: {against}"], tuple(compared))
 
 
 def is_exact(decision: Decision) -> bool:

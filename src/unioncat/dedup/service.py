@@ -35,6 +35,7 @@ from unioncat.db import (
     MatchKey,
     MatchOverride,
     NormalizedRecord,
+    PipelineState,
     SourceRecord,
     transaction,
 )
@@ -50,6 +51,7 @@ from unioncat.dedup.cluster import (
 )
 from unioncat.dedup.keys import MatchView, blocking_keys
 from unioncat.dedup.merge import LibraryInfo, Member, build_union_record
+from unioncat.dedup.weights import SCORER_VERSION
 from unioncat.normalize.record import CanonicalRecord
 
 Progress = Callable[[int, int], None]
@@ -79,6 +81,7 @@ class ClusterStats:
     rematched: int = 0  # members matched again because their cluster lost or changed a member
     absorbed: int = 0  # clusters merged into another (their id now redirects)
     bulk: int = 0  # records placed by the bulk path
+    rescored: int = 0  # clustered records matched again because the scorer changed (weights.SCORER_VERSION)
 
     def add(self, engine: Clustering) -> None:
         self.new_clusters += engine.counts.new_clusters
@@ -411,6 +414,25 @@ def _bulk(ss: Session, ids: list[int], codes: dict[int, str], overrides: Overrid
     stats.bulk += len(ids)
 
 
+async def _rematch_on_new_scorer(session: AsyncSession) -> int:
+    """When the matcher changed (weights.SCORER_VERSION) since the clusters were made, every clustered record is
+    matched again by this run (their fingerprints changed with it; union ids stay stable as for any re-match).
+    Returns how many records were sent back."""
+    state = await session.get(PipelineState, "scorer_version")
+    if state is not None and state.value == SCORER_VERSION:
+        return 0
+    count = 0
+    if state is not None or (await session.execute(select(ClusterMember.source_record_id).limit(1))).first():
+        result = await session.execute(update(SourceRecord).where(SourceRecord.status == "clustered")
+                                       .values(status="normalized").execution_options(synchronize_session=False))
+        count = result.rowcount or 0
+    if state is None:
+        session.add(PipelineState(key="scorer_version", value=SCORER_VERSION, updated_at=utcnow()))
+    else:
+        state.value, state.updated_at = SCORER_VERSION, utcnow()
+    return count
+
+
 async def cluster_pending(
     sessions: async_sessionmaker[AsyncSession], batch_size: int = 2000, on_progress: Progress | None = None,
     bulk_min: int | None = None,
@@ -420,6 +442,7 @@ async def cluster_pending(
     bulk_min = BULK_MIN if bulk_min is None else bulk_min
     stats = ClusterStats()
     async with transaction(sessions) as session:
+        stats.rescored = await _rematch_on_new_scorer(session)
         stats.detached, dirty = await _detach_unusable(session)
         for chunk in _chunks(sorted(dirty)):
             await session.execute(update(Cluster).where(Cluster.id.in_(chunk)).values(dirty=True))

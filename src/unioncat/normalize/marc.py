@@ -65,7 +65,7 @@ _SUBFIELD = frozenset(("{%s}subfield" % MARC_NS, "subfield"))
 # The tags record_to_canonical reads; normalize_source skips the rest (880, 9xx...) when parsing.
 CANONICAL_TAGS = frozenset(
     ["001", "008", "010", "020", "022", "035", "041", "082", "084", "100", "110", "111", "130", "200",
-     "240", "245", "246", "250", "260", "264", "300", "490", "700", "710", "711", "830", "852", "856", "952"]
+     "240", "245", "246", "250", "260", "264", "300", "490", "700", "710", "711", "740", "830", "852", "856", "952"]
     + [f"5{i:02d}" for i in range(100)] + [f"6{i:02d}" for i in range(100)]
 )  # fmt: skip
 
@@ -430,6 +430,7 @@ def record_to_canonical(rec: pymarc.Record, profile: str = "generic") -> Canonic
 
     title = subtitle = part = sor = None
     alt_title = None
+    variant_titles: list[str] = []
     authors_main: list[Person] = []
     authors_added: list[Person] = []
     edition = publisher = place = date_text = None
@@ -509,10 +510,14 @@ def record_to_canonical(rec: pymarc.Record, profile: str = "generic") -> Canonic
             p = _person(f, ctx, _PERSON_KIND[tag])
             if p is not None:
                 (authors_main if t0 == "1" else authors_added).append(p)
-        elif tag in ("130", "240", "246") and alt_title is None:
+        elif tag in ("130", "240", "246", "740"):
             a = _first(f, "a")
-            if a:
+            if a and tag != "740" and alt_title is None:
                 alt_title = (tag, _strip_isbd(ctx.text(a, f"{tag}$a")))
+            if a and tag in ("246", "740"):
+                variant = _strip_isbd(ctx.text(" ".join(_strip_isbd(x) for x in _sub(f, "ab")), f"{tag}$a$b"))
+                if variant and variant not in variant_titles:
+                    variant_titles.append(variant)
         elif tag == "250":
             if edition is None:
                 edition = _strip_isbd(ctx.text(" ".join(_sub(f, "ab")), "250")) or None
@@ -625,6 +630,7 @@ def record_to_canonical(rec: pymarc.Record, profile: str = "generic") -> Canonic
         title=title,
         subtitle=subtitle or None,
         part=part or None,
+        variant_titles=[v for v in variant_titles if v != title],
         statement_of_responsibility=sor or None,
         authors=authors_main + authors_added,
         edition=edition,

@@ -37,6 +37,7 @@ class CanonicalRecord(BaseModel):
     title: str = ""
     subtitle: str | None = None
     part: str | None = None  # 245 $n $p: volume / part number and name
+    variant_titles: list[str] = Field(default_factory=list)  # 246 $a $b, 740 $a: other forms of the title
     statement_of_responsibility: str | None = None
     authors: list[Person] = Field(default_factory=list)  # main entry first, then added entries
     edition: str | None = None

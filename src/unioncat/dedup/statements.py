@@ -1,0 +1,141 @@
+"""What edition, volume and title statements say, however a cataloguer wrote them (pure; folded text in).
+
+    edition_key("Tái bản lần thứ 2") == edition_key("2nd ed.") == (2,)     "Rev. ed.", "Ấn bản mới" -> ("rev",)
+    edition_key("In lần thứ 3") == edition_key("Reprinted 2001") == ()    a new printing is not a new edition
+    edition_key("Xuất bản lần 1") == ()                                    a first edition says nothing
+    volume_key("Tập 2") == volume_key("T. 2") == volume_key("Vol. II") == volume_key("quyển hai") == (2,)
+    split_volume("lich su nghe an tap 2") == ("lich su nghe an", (2,))     the volume written into the title
+    strip_article("the history of hue", "eng") == "history of hue"        "Les", "Những", "Các" likewise
+
+Every function takes text already folded by ``keys.title_key`` (lowercase, no marks, punctuation as spaces) or
+folds it itself where said, and returns plain values.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from unioncat.normalize import vietnamese
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+          "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15, "xvi": 16, "xvii": 17, "xviii": 18, "xix": 19,
+          "xx": 20}
+_WORDS = {
+    "mot": 1, "nhat": 1, "first": 1, "one": 1, "premiere": 1, "erste": 1,
+    "hai": 2, "second": 2, "two": 2, "deuxieme": 2, "zweite": 2,
+    "ba": 3, "third": 3, "three": 3, "troisieme": 3, "dritte": 3,
+    "bon": 4, "tu": 4, "fourth": 4, "four": 4, "nam": 5, "fifth": 5, "five": 5,
+    "sau": 6, "sixth": 6, "six": 6, "bay": 7, "seventh": 7, "seven": 7, "tam": 8, "eighth": 8, "eight": 8,
+    "chin": 9, "ninth": 9, "nine": 9, "muoi": 10, "tenth": 10, "ten": 10,
+}
+_ORDINAL_SUFFIX = re.compile(r"^(\d+)(?:st|nd|rd|th|e|er|eme|re|a|o)?$")
+
+# a new printing of the same edition: the same manifestation for a reader (and usually the same ISBN)
+_PRINTING = re.compile(r"\b(?:in lan|lan in|in lai|tai in|reprint(?:ed)?|printing|impression|nachdruck|tirage)\b")
+# revised / new / enlarged editions without a number
+_REVISED = re.compile(r"\b(?:rev|revised|new|enl|enlarged|expanded|updated|moi|bo sung|sua chua|chinh ly|"
+                      r"cap nhat|nouvelle|neue|aufl|nouv)\b")
+# a named edition ("Large print ed.", "Student edition", "Ấn bản đặc biệt"): apart from any other
+_EDITION_WORD = re.compile(r"\b(?:an ban|ed|edn|edition|aufl|auflage)\b")
+
+# a volume designation: the word, then a number (digits, roman, or a number word)
+_VOLUME_WORD = (r"(?:tap|t|quyen|q|cuon|phan|ph|vol|vols|volume|v|book|bk|part|pt|no|so|tome|tom|band|bd|"
+                r"chapter|ch|chuong)")
+_NUMBER = r"(?:\d+|[ivxl]+|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")"
+_VOLUME = re.compile(rf"\b{_VOLUME_WORD}\s*({_NUMBER})\b")
+# in a title only the unambiguous words, and digits or roman numerals ("hai", "ba", "tư" are common words)
+_TRAILING_VOLUME = re.compile(r"\s+(?:tap|t|quyen|q|vol|v|volume|book|part|tome|band)\s*(\d+|[ivx]+)$")
+_ARTICLES = {  # by MARC language code: "the" is an article in English only ("thế" folds to "the" too)
+    "eng": ("the ", "a ", "an "), "fre": ("les ", "le ", "la ", "l ", "un ", "une "), "ger": ("der ", "die ", "das "),
+    "spa": ("el ", "los ", "las ", "la "), "ita": ("il ", "lo ", "la ", "gli ", "le ", "l "), "vie": ("nhung ", "cac "),
+}
+
+
+def _number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    m = _ORDINAL_SUFFIX.match(token)
+    if m:
+        return int(m.group(1))
+    if token in _ROMAN:
+        return _ROMAN[token]
+    return _WORDS.get(token)
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", vietnamese.fold(text)).strip()
+
+
+_ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+                     "eighth": 8, "ninth": 9, "tenth": 10}
+
+
+def _edition_numbers(tokens: list[str]) -> list[int]:
+    """Numbers of an edition statement: digits and ordinals anywhere ("2nd", "3e"), English ordinal words,
+    and number words or roman numerals only after "lần" / "thứ" ("năm", "ba" are common words)."""
+    out = []
+    for i, tok in enumerate(tokens):
+        m = _ORDINAL_SUFFIX.match(tok)
+        if m:
+            out.append(int(m.group(1)))
+        elif tok in _ENGLISH_ORDINALS:
+            out.append(_ENGLISH_ORDINALS[tok])
+        elif i and tokens[i - 1] in ("lan", "thu") and (tok in _WORDS or tok in _ROMAN):
+            out.append(_WORDS.get(tok) or _ROMAN[tok])
+    return out
+
+
+@lru_cache(maxsize=20_000)
+def edition_key(text: str | None) -> tuple:
+    """The edition an edition statement names: ``(n,)`` for a numbered edition above the first, ``("rev",)``
+    for a revised / new one without a number, ``()`` for none, a first edition, or a mere new printing."""
+    if not text:
+        return ()
+    folded = _fold(text)
+    if not folded or (_PRINTING.search(folded) and not re.search(r"\b(?:tai ban|ed|edition|xuat ban)\b", folded)):
+        return ()
+    numbers = [n for n in _edition_numbers(folded.split()) if n < 200]
+    if numbers:
+        return () if numbers[0] <= 1 else (numbers[0],)
+    if "tai ban" in folded:
+        return ("rev",)  # "Tái bản", "Tái bản có bổ sung": a new edition
+    if _REVISED.search(folded):
+        return ("rev",)
+    return () if not _EDITION_WORD.search(folded) else (folded[:40],)
+
+
+@lru_cache(maxsize=20_000)
+def volume_key(text: str | None) -> tuple[int, ...]:
+    """The volume or part numbers a statement names: "Tập 2" -> (2,), "Q. 3, Ph. 1" -> (3, 1), a bare
+    number or roman numeral -> that number; () when it names none."""
+    if not text:
+        return ()
+    folded = _fold(text)
+    found = [_number(m.group(1)) for m in _VOLUME.finditer(folded)]
+    numbers = tuple(n for n in found if n is not None)
+    if numbers:
+        return numbers
+    tokens = folded.split()
+    if len(tokens) <= 2:  # "2", "II", "hai", "2 Ngữ pháp"
+        n = _number(tokens[0]) if tokens else None
+        if n is not None and (tokens[0] != "v" or len(tokens) == 1):
+            return (n,)
+    return ()
+
+
+def split_volume(title: str) -> tuple[str, tuple[int, ...]]:
+    """A folded title without the volume designation written at its end, and that volume's numbers."""
+    m = _TRAILING_VOLUME.search(title)
+    if not m or m.start() < 4:
+        return title, ()
+    n = _number(m.group(1))
+    return (title[:m.start()].strip(), (n,)) if n is not None else (title, ())
+
+
+def strip_article(title: str, language: str | None) -> str:
+    """A folded title without the leading article of its language ("the", "les", "những", "các"...)."""
+    for article in _ARTICLES.get(language or "", ()):
+        if title.startswith(article) and len(title) > len(article) + 3:
+            return title[len(article):]
+    return title
