@@ -93,6 +93,9 @@ def test_cluster_twin_shows_evidence(site):
     assert joined["evidence"] and joined["title"] == "Lịch sử Nghệ An"
     html = client.get(f"/staff/clusters/{site.merged_id}").text
     assert joined["rule"] in html and joined["identifier"] in html
+    # each comparison of the matcher, its level and its weight, as staff read them
+    assert [c[0] for c in joined["evidence"]["comparisons"]][:3] == ["title", "author", "year"]
+    assert 'class="comparisons"' in html and "<td>title</td>" in html
 
 
 def test_statistics_twin_and_csv(site):
