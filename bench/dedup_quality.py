@@ -1,184 +1,59 @@
-"""Matching quality and throughput on a labelled set built from real records.
+"""Matching quality, per kind of variation, and throughput, on a labelled hard set built from real records.
 
 Base records: the Library of Congress / test records shipped in the pymarc 5.4.0 sdist
-(`pip download pymarc==5.4.0 --no-deps --no-binary :all: -d /tmp/pymarc-sdist`, unpacked), plus Vietnamese
-base records generated from a small vocabulary (labelled as generated). Each base is re-catalogued as MARCXML
-by several "libraries" with realistic variations — NFD, the other tone placement, inverted names, ISBN with
-hyphens / as ISBN-10 / missing, "tr." vs "p.", publisher forms, ALL CAPS, ISBD punctuation — and hard
-negatives are added: another edition, another volume, a translation, a reprint years later. Everything goes
-through the real normalize → cluster stages on SQLite; pairwise precision/recall/F1 are computed against the
-labels. Throughput: normalize records/s, and clustering time for growing N of generated records.
+(`pip download pymarc==5.4.0 --no-deps --no-binary :all: -d /tmp/pymarc-sdist`, unpacked), the real MARC records
+in ../shared/testdata/marc (ISO 2709 and MARCXML; files and records that do not parse are skipped), and Vietnamese
+records generated from a small vocabulary (some with a volume, subtitle, parallel title, translator).
 
-Usage: python bench/dedup_quality.py [--sdist /tmp/pymarc-sdist/pymarc-5.4.0] [--scale 20000,50000]
+Each base is catalogued by 2-4 libraries: the first writes it as it is, every other one with ONE named variation
+(typing/OCR errors, a dropped or doubled diacritic, a leading article, the volume in another notation or in the
+title, the title from a variant or parallel title, no author, the author only in 245 $c, the printing's year,
+a bracketed or decade year, another binding's ISBN, a subtitle on one side, the subtitle in $a, ALL CAPS,
+ISBD punctuation, a new printing) plus the mild noise of every union catalogue (NFD, tone placement, inverted
+names, ISBN forms, "tr."/"p.", publisher forms, 260/264). Hard negatives look alike but are other manifestations:
+another edition, volume, translation, format (e-book, audio), a recycled ISBN, the same author's other book the
+same year, a reprint years later. The generators are in bench/dedup_hard_set.py.
+
+Everything goes through the real normalize → cluster stages on SQLite. The report gives, per variation, the true
+pairs involving a record with it and the share found (and against the base record alone); per negative kind, the
+look-alike pairs (negative × every record of its book) and how many were merged; overall pairwise
+precision / recall / F1; and the editions, volumes and translations merged (the bar: none).
+
+Bases are split 50/50 by a hash of their identity: the default run uses half A with --seed; --holdout uses half B
+and another seed, so rules can be tuned on one half and checked on the other.
+
+Usage: python bench/dedup_quality.py [--seed 7] [--holdout] [--forms] [--examples 2]
+           [--sdist /tmp/pymarc-sdist/pymarc-5.4.0] [--testdata ../shared/testdata/marc] [--scale 20000,50000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import glob
 import random
+import sys
 import tempfile
 import time
-import unicodedata
+from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-import isbnlib
 from sqlalchemy import insert, select
 
-from unioncat.db import ClusterMember, Library, SourceRecord, create_engine, make_sessionmaker, transaction
-from unioncat.db.migrate import upgrade
-from unioncat.dedup.service import cluster_pending
-from unioncat.normalize import normalize_source
-from unioncat.normalize.marc import split_iso2709
-from unioncat.normalize.service import normalize_pending
-from unioncat.settings import Settings
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-MARC_NS = "http://www.loc.gov/MARC21/slim"
-LIBS = ("THA", "NAN", "HTI", "QBI", "QTR", "HUE", "DHV")
-VN_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ")
-VN_MIDDLE = ("Văn", "Thị", "Đức", "Hữu", "Minh", "Quang", "Thanh", "Ngọc")
-VN_GIVEN = ("Hòa", "Thủy", "Khoa", "Toàn", "Hoà", "Tuấn", "Đường", "Nghĩa", "Quý", "Thúy", "Xoan", "Lụa")
-VN_WORDS = ("Lịch sử", "Địa chí", "Văn hóa", "Làng nghề", "Ca dao", "Truyện cổ", "Kinh tế", "Giáo dục", "Thủy lợi",
-            "Hoà bình", "Nghệ An", "Thanh Hóa", "Hà Tĩnh", "Quảng Bình", "Huế", "xứ Nghệ", "miền Trung", "thế kỷ XX",
-            "dân gian", "truyền thống", "khoa học", "nông nghiệp", "người Việt", "Đường Trường Sơn", "quê hương")
-VN_PUBLISHERS = (("Nxb. Nghệ An", "Nhà xuất bản Nghệ An", "NXB Nghệ An"), ("Nxb. Kim Đồng", "Nhà xuất bản Kim Đồng",
-                 "Nxb.Kim Đồng"), ("Nxb. Giáo dục", "NXB Giáo dục", "Nhà xuất bản Giáo dục Việt Nam"))
-TONE_SWAP = {"hòa": "hoà", "Hòa": "Hoà", "thủy": "thuỷ", "Thủy": "Thuỷ", "hóa": "hoá", "Hóa": "Hoá", "thúy": "thuý",
-             "Thúy": "Thuý", "Quý": "Quí"}
+from dedup_hard_set import LIBS, NEGATIVES, VARIATIONS, labelled_set, marcxml, variant, vn_bases  # noqa: E402
 
+from unioncat.db import (  # noqa: E402
+    ClusterMember, Library, SourceRecord, create_engine, make_sessionmaker, transaction)
+from unioncat.db.migrate import upgrade  # noqa: E402
+from unioncat.dedup.service import cluster_pending  # noqa: E402
+from unioncat.normalize.service import normalize_pending  # noqa: E402
+from unioncat.settings import Settings  # noqa: E402
 
-def sf(code: str, value: str) -> str:
-    return f'<subfield code="{code}">{escape(value)}</subfield>'
-
-
-def marcxml(b: dict) -> bytes:
-    f = [f'<controlfield tag="001">{escape(b["id"])}</controlfield>',
-         f'<controlfield tag="008">150101s{b["year"]}    vm            000 0 {b.get("lang", "vie")} d</controlfield>']
-    for isbn in b.get("isbns", ()):
-        f.append(f'<datafield tag="020" ind1=" " ind2=" ">{sf("a", isbn)}</datafield>')
-    if b.get("author"):
-        f.append(f'<datafield tag="100" ind1="{b.get("ind1", "0")}" ind2=" ">{sf("a", b["author"])}</datafield>')
-    t = sf("a", b["title"] + (" ." if b.get("part") else " /"))
-    if b.get("part"):
-        t += sf("n", b["part"])
-    f.append(f'<datafield tag="245" ind1="1" ind2="0">{t}</datafield>')
-    if b.get("edition"):
-        f.append(f'<datafield tag="250" ind1=" " ind2=" ">{sf("a", b["edition"])}</datafield>')
-    f.append(f'<datafield tag="260" ind1=" " ind2=" ">{sf("a", b.get("place", "H.") + " :")}'
-             f'{sf("b", b.get("publisher", "") + ",")}{sf("c", str(b["year"]))}</datafield>')
-    if b.get("extent"):
-        f.append(f'<datafield tag="300" ind1=" " ind2=" ">{sf("a", b["extent"])}</datafield>')
-    xml = f'<record xmlns="{MARC_NS}"><leader>00000nam a2200000 a 4500</leader>{"".join(f)}</record>'
-    return unicodedata.normalize("NFD" if b.get("nfd") else "NFC", xml).encode()
-
-
-def lc_bases(sdist: Path) -> list[dict]:
-    """Base descriptions taken from the real records in the pymarc sdist test data."""
-    out, seen = [], set()
-    for path in sorted(glob.glob(str(sdist / "test" / "*.dat"))) + sorted(glob.glob(str(sdist / "test" / "*.mrc"))):
-        try:
-            raws = split_iso2709(Path(path).read_bytes())
-        except Exception:  # noqa: BLE001 - deliberately broken test files
-            continue
-        for raw in raws:
-            try:
-                c = normalize_source(raw, "iso2709")
-            except Exception:  # noqa: BLE001
-                continue
-            if c.record_kind != "bibliographic" or not c.title or not c.year or (c.title, c.year) in seen:
-                continue
-            seen.add((c.title, c.year))
-            out.append({"title": c.title, "author": c.authors[0].name if c.authors else "", "year": c.year,
-                        "isbns": c.isbns[:1], "publisher": c.publisher or "", "place": c.place or "New York",
-                        "pages": c.pages, "lang": c.language or "eng", "source": "pymarc"})
-    return out
-
-
-def vn_bases(n: int, rng: random.Random) -> list[dict]:
-    out, titles = [], set()
-    while len(out) < n:
-        title = " ".join(rng.sample(VN_WORDS, rng.randint(2, 4)))
-        year = rng.randint(1990, 2024)
-        if (title, year) in titles:
-            continue
-        titles.add((title, year))
-        author = " ".join((rng.choice(VN_FAMILY), rng.choice(VN_MIDDLE), rng.choice(VN_GIVEN))) if rng.random() < 0.85 else ""
-        has_isbn = rng.random() < 0.5
-        isbn = None
-        if has_isbn:
-            body = f"978604{rng.randint(0, 9999999):07d}"[:12]
-            isbn = body + isbnlib.check_digit13(body)
-        out.append({"title": title, "author": author, "year": year, "isbns": [isbn] if isbn else [],
-                    "publisher": rng.choice(VN_PUBLISHERS)[0], "place": "Vinh", "pages": rng.randint(60, 600),
-                    "lang": "vie", "source": "generated"})
-    return out
-
-
-def _swap_tones(s: str) -> str:
-    return " ".join(TONE_SWAP.get(w, w) for w in s.split(" "))
-
-
-def variant(base: dict, rng: random.Random) -> dict:
-    """The same manifestation catalogued by another library."""
-    v = dict(base)
-    v["isbns"] = list(base["isbns"])
-    if v["isbns"]:
-        r = rng.random()
-        if r < 0.25:
-            v["isbns"] = [isbnlib.mask(v["isbns"][0]) or v["isbns"][0]]
-        elif r < 0.45 and v["isbns"][0].startswith("978"):
-            v["isbns"] = [isbnlib.to_isbn10(v["isbns"][0]) or v["isbns"][0]]
-        elif r < 0.55 and base["author"]:
-            v["isbns"] = []  # not recorded by this library
-    if base["author"] and rng.random() < 0.5:
-        parts = base["author"].replace(",", "").split()
-        v["author"] = f"{parts[0]}, {' '.join(parts[1:])}" if "," not in base["author"] else " ".join(parts)
-        v["ind1"] = "1"
-    if rng.random() < 0.2:
-        v["title"] = base["title"].upper()
-    if base.get("lang") == "vie":
-        if rng.random() < 0.5:
-            v["title"], v["author"] = _swap_tones(v["title"]), _swap_tones(v.get("author", ""))
-        for forms in VN_PUBLISHERS:
-            if base["publisher"] in forms:
-                v["publisher"] = rng.choice(forms)
-    pages = base.get("pages")
-    if pages:
-        v["extent"] = rng.choice((f"{pages} tr.", f"{pages} p.", f"{pages} tr. ; 21 cm", f"xii, {pages} p."))
-    v["nfd"] = rng.random() < 0.3
-    return v
-
-
-def negatives(base: dict, rng: random.Random) -> list[dict]:
-    """Hard negatives: look alike, are other manifestations."""
-    out = []
-    body = f"978604{rng.randint(0, 9999999):07d}"[:12]
-    other_isbn = body + isbnlib.check_digit13(body)
-    out.append(base | {"edition": "Tái bản lần thứ 2" if base["lang"] == "vie" else "2nd ed.", "year": base["year"] + 2,
-                       "isbns": [other_isbn], "kind": "edition"})
-    out.append(base | {"part": "Tập 2" if base["lang"] == "vie" else "v. 2", "kind": "volume"})
-    out.append(base | {"lang": "eng" if base["lang"] == "vie" else "vie", "isbns": [], "kind": "translation"})
-    out.append(base | {"year": base["year"] + 5, "kind": "reprint"})
-    return out
-
-
-def labelled_set(sdist: Path | None, n_vn: int, seed: int = 7) -> list[tuple[str, dict, str]]:
-    """(library, description, label) — records with the same label describe the same manifestation."""
-    rng = random.Random(seed)
-    bases = (lc_bases(sdist) if sdist else []) + vn_bases(n_vn, rng)
-    out = []
-    for i, base in enumerate(bases):
-        libs = rng.sample(LIBS, rng.randint(2, 4))
-        for j, lib in enumerate(libs):
-            d = base if j == 0 else variant(base, rng)
-            out.append((lib, d, f"b{i}"))
-        for k, neg in enumerate(negatives(base, rng)):
-            if rng.random() < 0.5:
-                out.append((rng.choice(LIBS), variant(neg, rng) if neg["kind"] != "edition" else neg, f"b{i}n{k}"))
-    return out
+HOLDOUT_SEED_OFFSET = 1_000_003
+BAR_KINDS = ("edition", "volume", "translation")
+DEFAULT_TESTDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "testdata" / "marc"
 
 
 async def load(sessions, records: list[tuple[str, bytes]]) -> list[int]:
@@ -203,14 +78,13 @@ async def clusters_by_identifier(sessions) -> dict[str, str]:
                                      .join(ClusterMember, ClusterMember.source_record_id == SourceRecord.id))).all())
 
 
-async def quality(sdist: Path | None, n_vn: int, bulk_min: int | None = None) -> None:
-    data = labelled_set(sdist, n_vn)
+async def run_pipeline(records: list[tuple[str, bytes]], bulk_min: int | None):
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
         await asyncio.to_thread(upgrade, settings)
         engine = create_engine(settings)
         sessions = make_sessionmaker(engine)
-        await load(sessions, [(lib, marcxml(d | {"id": f"{lib}{i}"})) for i, (lib, d, _) in enumerate(data)])
+        await load(sessions, records)
         t = time.perf_counter()
         norm = await normalize_pending(sessions)
         t_norm = time.perf_counter() - t
@@ -219,36 +93,198 @@ async def quality(sdist: Path | None, n_vn: int, bulk_min: int | None = None) ->
         t_cluster = time.perf_counter() - t
         got = await clusters_by_identifier(sessions)
         await engine.dispose()
-    label = {f"oai:{lib}:{i}": lab for i, (lib, _d, lab) in enumerate(data)}
-    kind = {f"oai:{lib}:{i}": d.get("kind", "same") for i, (lib, d, _lab) in enumerate(data)}
-    idents = sorted(label)
-    by_label, by_cluster = {}, {}
-    for ident in idents:
-        by_label.setdefault(label[ident], []).append(ident)
-        by_cluster.setdefault(got.get(ident), []).append(ident)
+    return norm, t_norm, stats, t_cluster, got
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:6.3f}" if b else "     –"
+
+
+def _explain(raws: dict[str, bytes], a: str, b: str) -> list[str]:
+    """Two records as normalized, and what the matcher says about them (its API may change: best effort)."""
+    from unioncat.normalize import normalize_source
+
+    lines, recs = [], []
+    for x in (a, b):
+        try:
+            c = normalize_source(raws[x], "marcxml")
+        except Exception as exc:  # noqa: BLE001
+            lines.append(f"      {x}: does not normalize: {exc}")
+            return lines
+        recs.append(c)
+        lines.append(f"      {x}: title={c.title!r} sub={c.subtitle!r} part={c.part!r} var={c.variant_titles} "
+                     f"author={c.authors[0].name if c.authors else None!r} sor={c.statement_of_responsibility!r} "
+                     f"year={c.year} ({c.date_text!r}) isbn={c.isbns} ed={c.edition!r} lang={c.language} "
+                     f"fmt={c.format} pub={c.publisher!r} pages={c.pages}")
+    try:
+        from unioncat.dedup.keys import MatchView
+        from unioncat.dedup.matching import decide
+
+        va, vb = (MatchView.of(i, x.split(":")[1], c) for i, (x, c) in enumerate(zip((a, b), recs)))
+        dec = decide(va, vb)
+        lines.append(f"      decide: {dec.rule} score {dec.score}: {'; '.join(dec.reasons)}")
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"      decide: not available ({type(exc).__name__}: {exc})")
+    return lines
+
+
+def report(data: list[tuple[str, dict, str]], got: dict[str, str], show_forms: bool, examples: int = 0,
+           raws: dict[str, bytes] | None = None) -> dict:
+    """Print the tables; return the headline figures. `examples`: pairs shown per failing form."""
+    ident = [f"oai:{lib}:{i}" for i, (lib, _d, _lab) in enumerate(data)]
+    desc = {x: d for x, (_lib, d, _lab) in zip(ident, data)}
+    label = {x: lab for x, (_lib, _d, lab) in zip(ident, data)}
+    cluster = {x: got.get(x) for x in ident}
+    by_label, by_cluster, by_base = defaultdict(list), defaultdict(list), defaultdict(list)
+    for x in ident:
+        by_label[label[x]].append(x)
+        if cluster[x]:
+            by_cluster[cluster[x]].append(x)
+        if desc[x]["_role"] != "neg":
+            by_base[desc[x]["_base"]].append(x)
     truth = {frozenset(p) for g in by_label.values() for p in combinations(g, 2)}
-    found = {frozenset(p) for c, g in by_cluster.items() if c for p in combinations(g, 2)}
+    found = {frozenset(p) for g in by_cluster.values() for p in combinations(g, 2)}
+    same = lambda a, b: cluster[a] is not None and cluster[a] == cluster[b]  # noqa: E731
+
+    # positives: true pairs involving a record with the variation; and the pair (base, that record) alone
+    pos = defaultdict(lambda: [0, 0, 0, 0, 0])  # records, pairs, found, base pairs, base found
+    pos_forms = defaultdict(lambda: [0, 0])  # (variation, form) -> base pairs, found
+    missed_ex = defaultdict(list)  # (variation, form) -> (base record, record) pairs not found
+    for pair in truth:
+        a, b = tuple(pair)
+        hit = pair in found
+        for x in {desc[a]["_tag"], desc[b]["_tag"]} - {"base"}:
+            pos[x][1] += 1
+            pos[x][2] += hit
+    for x in ident:
+        d = desc[x]
+        if d["_role"] != "dup":
+            continue
+        pos[d["_tag"]][0] += 1
+        base_rec = by_base[d["_base"]][0]
+        hit = same(x, base_rec)
+        pos[d["_tag"]][3] += 1
+        pos[d["_tag"]][4] += hit
+        pos_forms[(d["_tag"], d["_form"])][0] += 1
+        pos_forms[(d["_tag"], d["_form"])][1] += hit
+        if not hit:
+            missed_ex[(d["_tag"], d["_form"])].append((base_rec, x))
+
+    # negatives: look-alike pairs = the negative × every record of its book
+    neg = defaultdict(lambda: [0, 0, 0, 0])  # records, look-alike pairs, merged pairs, records merged
+    neg_forms = defaultdict(lambda: [0, 0])  # (kind, form) -> records, records merged
+    merged_ex = defaultdict(list)  # (kind, form) -> (record of the book, negative) pairs merged
+    neg_attrs = defaultdict(lambda: [0, 0])  # (attribute, kind, value) -> records, records merged
+    lookalike = set()
+    for x in ident:
+        d = desc[x]
+        if d["_role"] != "neg":
+            continue
+        group = by_base[d["_base"]]
+        merged = sum(same(x, y) for y in group)
+        lookalike.update(frozenset((x, y)) for y in group)
+        k = d["_tag"]
+        neg[k][0] += 1
+        neg[k][1] += len(group)
+        neg[k][2] += merged
+        neg[k][3] += merged > 0
+        neg_forms[(k, d["_form"])][0] += 1
+        neg_forms[(k, d["_form"])][1] += merged > 0
+        merged_ex[(k, d["_form"])] += [(y, x) for y in group if same(x, y)][:1]
+        for attr, value in d.get("_attrs", {}).items():
+            neg_attrs[(attr, k, value)][0] += 1
+            neg_attrs[(attr, k, value)][1] += merged > 0
+
+    other = Counter()
+    for pair in found - truth - lookalike:
+        a, b = tuple(pair)
+        da, db = desc[a], desc[b]
+        if da["_base"] == db["_base"]:
+            other["two negatives of one book: " + "+".join(sorted((da["_tag"], db["_tag"])))] += 1
+        else:
+            other["unrelated books: " + "+".join(sorted((da["_tag"], db["_tag"])))] += 1
+
     tp = len(truth & found)
     p = tp / len(found) if found else 1.0
     r = tp / len(truth) if truth else 1.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    bases = len({lab for lab in label.values() if "n" not in lab})
-    print(f"labelled set: {len(idents)} records ({bases} books, {sum(1 for k in kind.values() if k != 'same')} hard "
-          f"negatives), {norm.quarantined} quarantined")
-    print(f"pairwise precision {p:.4f}  recall {r:.4f}  F1 {f1:.4f}  ({tp} true / {len(found)} found / {len(truth)} true pairs)")
-    false = found - truth
-    from collections import Counter
 
-    print("false merges by negative kind:", dict(Counter(
-        "+".join(sorted({kind[x] for x in pair})) for pair in false)))
-    print(f"normalize {len(idents) / t_norm:.0f} records/s; cluster {t_cluster:.2f} s for {len(idents)} records "
-          f"({stats.bulk} by the bulk path)")
+    w = 22
+    print(f"\n{'positive variation':<{w}} {'records':>7} {'pairs':>6} {'found':>6} {'recall':>6}   "
+          f"{'vs base':>7} {'found':>6} {'recall':>6}")
+    for name in VARIATIONS:
+        if name in pos:
+            c = pos[name]
+            print(f"{name:<{w}} {c[0]:>7} {c[1]:>6} {c[2]:>6} {_ratio(c[2], c[1])}   {c[3]:>7} {c[4]:>6} "
+                  f"{_ratio(c[4], c[3])}")
+    print(f"\n{'hard negative':<{w}} {'records':>7} {'look-alike pairs':>16} {'merged pairs':>12} "
+          f"{'records merged':>14}")
+    for name in NEGATIVES:
+        if name in neg:
+            c = neg[name]
+            print(f"{name:<{w}} {c[0]:>7} {c[1]:>16} {c[2]:>12} {c[3]:>14}")
+    print(f"\npairwise precision {p:.4f}  recall {r:.4f}  F1 {f1:.4f}  ({tp} true / {len(found)} found / "
+          f"{len(truth)} true pairs; {len(found - truth)} false pairs)")
+    if other:
+        print("false pairs outside the look-alike pairs:", dict(other.most_common()))
+    bar = {k: neg[k][3] for k in BAR_KINDS}
+    verdict = "met" if not any(bar.values()) else "NOT met"
+    print(f"merged with their look-alike (bar: none): editions {bar['edition']}, volumes {bar['volume']}, "
+          f"translations {bar['translation']} -> {verdict}")
+
+    for attr, title in (("isbn", "ISBN of the negative vs the book's"), ("year", "year change")):
+        values = sorted({v for (a, _k, v) in neg_attrs if a == attr})
+        kinds = [k for k in NEGATIVES if any((attr, k, v) in neg_attrs for v in values)]
+        print(f"\nnegatives merged / records, by {title}:")
+        print(f"{'':<{w}} " + " ".join(f"{v:>12}" for v in values))
+        for k in kinds:
+            cells = [neg_attrs.get((attr, k, v)) for v in values]
+            print(f"{k:<{w}} " + " ".join(f"{(f'{c[1]}/{c[0]}' if c else '–'):>12}" for c in cells))
+
+    rows = [(f"{t}: {f}", c[0], c[1], c[0] - c[1]) for (t, f), c in pos_forms.items()]
+    weak = sorted((r_ for r_ in rows if show_forms or r_[3]), key=lambda r_: (-r_[3], r_[0]))
+    if weak:
+        print(f"\n{'positive forms' + ('' if show_forms else ' with misses'):<60} {'vs base':>7} {'found':>6} "
+              f"{'missed':>6}")
+        for name, n, hit, miss in weak if show_forms else weak[:40]:
+            print(f"{name[:60]:<60} {n:>7} {hit:>6} {miss:>6}")
+            key = tuple(name.split(": ", 1))
+            for a, b in missed_ex[key][:examples] if raws else ():
+                print("\n".join(_explain(raws, a, b)))
+    rows = [(f"{t}: {f}", c[0], c[1]) for (t, f), c in neg_forms.items()]
+    bad = sorted((r_ for r_ in rows if show_forms or r_[2]), key=lambda r_: (-r_[2], r_[0]))
+    if bad:
+        print(f"\n{'negative forms' + ('' if show_forms else ' merged'):<60} {'records':>7} {'merged':>6}")
+        for name, n, merged in bad if show_forms else bad[:40]:
+            print(f"{name[:60]:<60} {n:>7} {merged:>6}")
+            key = tuple(name.split(": ", 1))
+            for a, b in merged_ex[key][:examples] if raws else ():
+                print("\n".join(_explain(raws, a, b)))
+    return {"precision": p, "recall": r, "f1": f1, "bar": bar}
+
+
+async def quality(sdist: Path | None, testdata: Path | None, n_vn: int, seed: int, half: int, bulk_min: int | None,
+                  show_forms: bool, examples: int = 0) -> None:
+    t0 = time.perf_counter()
+    data, bases = labelled_set(sdist, testdata, n_vn, seed=seed, half=half)
+    t_gen = time.perf_counter() - t0
+    raws = [(lib, marcxml({k: v for k, v in d.items() if not k.startswith("_")} | {"id": f"{lib}{i}"}))
+            for i, (lib, d, _) in enumerate(data)]
+    norm, t_norm, stats, t_cluster, got = await run_pipeline(raws, bulk_min)
+    src = Counter(b["source"] for b in bases)
+    roles = Counter(d["_role"] for _lib, d, _lab in data)
+    print(f"labelled set (seed {seed}, bases half {'AB'[half]}): {len(data)} records — {len(bases)} books "
+          f"({', '.join(f'{n} {s}' for s, n in sorted(src.items()))}), {roles['dup']} re-catalogued duplicates, "
+          f"{roles['neg']} hard negatives; {norm.quarantined} quarantined")
+    report(data, got, show_forms, examples, {f"oai:{lib}:{i}": raw for i, (lib, raw) in enumerate(raws)})
+    print(f"\nnormalize {len(data) / t_norm:.0f} records/s; cluster {t_cluster:.2f} s for {len(data)} records "
+          f"({stats.bulk} by the bulk path); set built in {t_gen:.1f} s")
 
 
 async def scale(n: int, bulk_min: int | None = None) -> None:
     """Clustering time for n generated records (about a third of them duplicates across libraries)."""
     rng = random.Random(n)
-    bases = vn_bases(max(1, n * 2 // 3 // 2), rng)
+    bases = vn_bases(max(1, n * 2 // 3 // 2), rng, rich=False)
     records = []
     for i, b in enumerate(bases):
         for j, lib in enumerate(rng.sample(LIBS, rng.choice((1, 1, 2, 3)))):
@@ -257,35 +293,37 @@ async def scale(n: int, bulk_min: int | None = None) -> None:
                 break
         if len(records) >= n:
             break
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        await asyncio.to_thread(upgrade, settings)
-        engine = create_engine(settings)
-        sessions = make_sessionmaker(engine)
-        await load(sessions, records)
-        t = time.perf_counter()
-        await normalize_pending(sessions)
-        t_norm = time.perf_counter() - t
-        t = time.perf_counter()
-        stats = await cluster_pending(sessions, bulk_min=bulk_min)
-        t_cluster = time.perf_counter() - t
-        await engine.dispose()
-    print(f"N={len(records):>8}: normalize {t_norm:6.1f} s ({len(records) / t_norm:5.0f}/s)  cluster {t_cluster:6.1f} s "
-          f"({len(records) / t_cluster:5.0f}/s), {stats.new_clusters} union records")
+    _norm, t_norm, stats, t_cluster, _got = await run_pipeline(records, bulk_min)
+    print(f"N={len(records):>8}: normalize {t_norm:6.1f} s ({len(records) / t_norm:5.0f}/s)  "
+          f"cluster {t_cluster:6.1f} s ({len(records) / t_cluster:5.0f}/s), {stats.new_clusters} union records")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sdist", type=Path, default=Path("/tmp/pymarc-sdist/pymarc-5.4.0"))
+    ap.add_argument("--testdata", type=Path, default=DEFAULT_TESTDATA, help="real MARC files used as bases")
     ap.add_argument("--vietnamese", type=int, default=1500, help="generated Vietnamese base books")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--holdout", action="store_true",
+                    help="the other half of the bases and another seed (check what was tuned on the default run)")
+    ap.add_argument("--forms", action="store_true", help="list every sub-form, not only those that fail")
+    ap.add_argument("--examples", type=int, default=0, metavar="N",
+                    help="under each failing form, N pairs as normalized with the matcher's decision")
+    ap.add_argument("--no-quality", action="store_true", help="only the --scale runs")
     ap.add_argument("--bulk-min", type=int, default=None,
                     help="new records from which the bulk path clusters them (default: the service's; 0: always)")
     ap.add_argument("--scale", default="", help="comma-separated N for the throughput runs, e.g. 20000,100000")
     args = ap.parse_args()
     sdist = args.sdist if (args.sdist / "test").is_dir() else None
     if sdist is None:
-        print(f"pymarc sdist not found at {args.sdist}: Vietnamese generated bases only")
-    asyncio.run(quality(sdist, args.vietnamese, args.bulk_min))
+        print(f"pymarc sdist not found at {args.sdist}: its LC records are not used")
+    testdata = args.testdata.resolve() if args.testdata.is_dir() else None
+    if testdata is None:
+        print(f"no test data at {args.testdata}: its real MARC records are not used")
+    seed = args.seed + HOLDOUT_SEED_OFFSET if args.holdout else args.seed
+    if not args.no_quality:
+        asyncio.run(quality(sdist, testdata, args.vietnamese, seed, int(args.holdout), args.bulk_min, args.forms,
+                            args.examples))
     for n in [int(x) for x in args.scale.split(",") if x.strip()]:
         asyncio.run(scale(n, args.bulk_min))
 
