@@ -97,7 +97,7 @@ def test_fingerprint_covers_every_field_and_the_scorer_version():
     parts = [SCORER_VERSION]
     for name in ("library", "title", "author", "year", "isbns", "issns", "format", "edition", "part", "part_text",
                  "series_number", "pages", "lccn", "system_numbers", "language", "publisher", "edition_text",
-                 "titles", "title_marked", "responsibility"):
+                 "titles", "title_text", "responsibility", "translators"):
         value = getattr(v, name)
         parts.append(repr(sorted(value) if isinstance(value, frozenset) else value))
     assert v.fingerprint() == hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
@@ -116,4 +116,4 @@ def test_from_data_builds_the_view_its_constructor_would():
         assert v == again and hash(v) == hash(again) and repr(v) == repr(again)
     v = MatchView.from_data(7, "THA", data)
     assert (v.record_id, v.library, v.title, v.author, v.edition, v.part, v.system_numbers) == (
-        7, "THA", "lich su nghe an", "a nguyen van", (2,), (2,), frozenset({"(OCoLC)123"}))
+        7, "THA", "lich su nghe an", "a nguyen van", (3,), (2,), frozenset({"(OCoLC)123"}))  # tái bản 2 = ed. 3

@@ -43,16 +43,23 @@ SAME = {
     "ALL CAPS and ISBD punctuation": ({}, {"title": "LỊCH SỬ ĐẢNG BỘ TỈNH NGHỆ AN /", "publisher": "NXB Nghệ An"}),
     "a new printing is not an edition": ({"edition": "In lần thứ 2"}, {}),
     "the name inverted": ({}, {"authors": [Person(name="Trần, Văn Hùng")]}),
+    "the translator listed first on one side": (
+        {"authors": [Person(name="Lê Văn Ba", role="dịch")], "statement_of_responsibility": "Trần Văn Hùng"},
+        {"authors": [Person(name="Trần Văn Hùng"), Person(name="Lê Văn Ba", role="dịch")]}),
 }
 
 DIFFERENT = {
-    "another edition": ({"edition": "Tái bản lần thứ 2"}, {"edition": "Xuất bản lần 3, có sửa chữa bổ sung"}),
+    "another edition": ({"edition": "Tái bản lần thứ 1"}, {"edition": "Xuất bản lần 3, có sửa chữa bổ sung"}),
+    "the third edition against the second": ({"edition": "Tái bản lần thứ 2"}, {"edition": "2nd ed."}),
     "a revised edition against the first": ({"edition": "Rev. ed."}, {}),
     "a new edition stated only on one side": ({"edition": "Ấn bản mới"}, {"edition": "Xuất bản lần thứ nhất"}),
     "another volume": ({"part": "Tập 1"}, {"part": "Tập 2"}),
     "a volume in the title against another in $n": ({"title": "Lịch sử Nghệ An. Tập 1"},
                                                    {"title": "Lịch sử Nghệ An", "part": "Quyển 2"}),
     "a translation": ({"language": "vie"}, {"language": "eng"}),
+    "another translation": ({"authors": [Person(name="Trần Văn Hùng"), Person(name="Lê Văn Ba", role="dịch")]},
+                            {"authors": [Person(name="Trần Văn Hùng"), Person(name="Phạm Thị Mai", role="người dịch")]}),
+    "an audio book by its 007": ({}, {"format": "audio"}),
     "an e-book": ({}, {"format": "electronic"}),
     "a recycled ISBN": ({"isbns": ["9786049580123"]}, {"title": "Truyện Kiều", "isbns": ["9786049580123"]}),
     "the same author's other book": ({}, {"title": "Lịch sử Đảng bộ tỉnh Hà Tĩnh"}),
@@ -89,7 +96,10 @@ def test_the_evidence_shows_every_comparison_and_adds_up():
 
 
 def test_edition_and_volume_statements_however_written():
-    assert edition_key("Tái bản lần thứ 2") == edition_key("2nd ed.") == edition_key("Second edition") == (2,)
+    # "Tái bản lần thứ N" is the N-th re-edition: edition N + 1
+    assert edition_key("Tái bản lần thứ 1") == edition_key("2nd ed.") == edition_key("Second edition") == (2,)
+    assert edition_key("Tái bản lần thứ hai") == edition_key("Xuất bản lần 3, có sửa chữa bổ sung") == (3,)
+    assert edition_key("In lần thứ 2, có sửa chữa và bổ sung") == ("rev",)  # a revised printing is an edition
     assert edition_key("Rev. ed.") == edition_key("Ấn bản mới") == edition_key("Tái bản có bổ sung") == ("rev",)
     assert edition_key("In lần thứ 3") == edition_key("Reprinted 2001") == edition_key("1st ed.") == ()
     assert edition_key("Xuất bản năm 2015") == ()  # "năm" is the year here, not the number five

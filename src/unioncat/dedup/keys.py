@@ -59,6 +59,15 @@ def title_core(title: str, language: str | None = None) -> tuple[str, tuple[int,
     return strip_article(core, language), volume
 
 
+_TRANSLATOR = re.compile(r"\b(?:dich|nguoi dich|trl|translator|translated|tr|traduction|ubers)\b")
+
+
+@lru_cache(maxsize=2_000)
+def _translator(role: str | None) -> bool:
+    """A relator term or code that says translator ("dịch", "người dịch", "trl", "translator")."""
+    return bool(role) and bool(_TRANSLATOR.search(fast_fold(role)))
+
+
 @lru_cache(maxsize=200_000)
 def marked_key(title: str | None) -> str:
     """The title lowercased with its marks kept, in one tone placement, punctuation as spaces."""
@@ -96,8 +105,9 @@ class MatchView:
     publisher: str = ""
     edition_text: str = ""
     titles: frozenset[str] = frozenset()  # comparable forms: title, title + subtitle, variant titles (cores)
-    title_marked: str = ""  # the title core with its marks (one tone placement): "đề" is not "dê"
+    title_text: str = ""  # the title as catalogued: its marks (marked_key) tell "đề" from "dê"
     responsibility: str = ""  # 245 $c folded: an author named only there still counts
+    translators: frozenset[str] = frozenset()  # author keys of translators: another translation is another book
 
     @classmethod
     def of(cls, record_id: int, library: str, rec: CanonicalRecord) -> "MatchView":
@@ -107,7 +117,8 @@ class MatchView:
     def from_data(cls, record_id: int, library: str, data: dict) -> "MatchView":
         """From the stored canonical record (a dict as `CanonicalRecord.model_dump()` leaves it): no validation."""
         authors = data.get("authors") or ()
-        first = authors[0].get("name") if authors else None
+        translators = frozenset(author_key(p.get("name")) for p in authors if _translator(p.get("role")))
+        first = next((p.get("name") for p in authors if not _translator(p.get("role"))), None)
         edition = data.get("edition")
         part = data.get("part")
         title = title_key(data.get("title"))
@@ -140,8 +151,9 @@ class MatchView:
             publisher_key(data.get("publisher")),
             title_key(edition or ""),
             frozenset(titles),
-            marked_key(data.get("title")),
+            data.get("title") or "",
             title_key(data.get("statement_of_responsibility")),
+            translators - {""},
         ))
 
     def fingerprint(self) -> str:
@@ -192,5 +204,6 @@ def blocking_keys(view: MatchView) -> list[str]:
         if view.author:
             if view.year:
                 keys.append(f"ay:{view.author[:100]}|{view.year}|{words[0][:50]}")
+                keys.append(f"ay:{view.author[:100]}|{view.year}|{words[-1][:50]}")  # typing error in word one
             keys.append(f"aw:{view.author[:100]}|{' '.join(words[:2])[:100]}")
     return list(dict.fromkeys(keys))

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import Indel
-from rapidfuzz.fuzz import token_set_ratio
+from rapidfuzz.distance import Indel, Levenshtein
 
 from unioncat.dedup import weights as W
-from unioncat.dedup.keys import MatchView
+from unioncat.dedup.keys import MatchView, marked_key
 
 STRONG_RULES = ("isbn", "lccn", "035", "issn")
 SCORED = "score"
@@ -69,6 +68,22 @@ def authors_agree(a: str, b: str) -> bool:
     return True
 
 
+def _typing_error(x: str, y: str) -> bool:
+    """One or two letters apart (substituted, dropped, doubled), fewer for short titles: at most one edit
+    under 14 letters, two up to 40, three beyond (a wrong tone mark is no edit: titles are folded)."""
+    n = min(len(x), len(y))
+    if n < 8:
+        return False
+    allowed = 1 if n < 14 else 2 if n <= 40 else 3
+    return Levenshtein.distance(x, y, score_cutoff=allowed) <= allowed
+
+
+def _neighbours(a: frozenset[str], b: frozenset[str]) -> bool:
+    """ISBN-13s a publisher gave out together (all but the last title digit equal): the hardback and the
+    paperback of one edition usually get such a pair."""
+    return any(x[:11] == y[:11] for x in a for y in b)
+
+
 def _extends(shorter: str, longer: str) -> bool:
     # one library catalogues "Truyện Kiều", another "Truyện Kiều : Đoạn trường tân thanh" in $a
     return len(shorter) >= 8 and longer.startswith(shorter + " ")
@@ -82,11 +97,10 @@ def title_level(a: MatchView, b: MatchView) -> str:
     rank = {"differs": 0, "extends": 1, "reordered": 2, "similar": 3}
     for x in a.titles:
         for y in b.titles:
-            if rank[best] < 3 and min(len(x), len(y)) >= 6 and Indel.normalized_similarity(x, y) >= 0.9:
+            if rank[best] < 3 and _typing_error(x, y):
                 return "similar"
-            if rank[best] < 2 and min(len(x), len(y)) >= 10 and token_set_ratio(x, y) >= 95 \
-                    and abs(len(x.split()) - len(y.split())) <= 1:
-                best = "reordered"
+            if rank[best] < 2 and min(len(x), len(y)) >= 10 and sorted(x.split()) == sorted(y.split()):
+                best = "reordered"  # the same words in another order (not: some words of the other)
             if rank[best] < 1 and (_extends(x, y) or _extends(y, x)):
                 best = "extends"
     return best
@@ -102,8 +116,8 @@ def vetoes(a: MatchView, b: MatchView) -> list[str]:
     reasons = []
     if a.format != b.format:
         reasons.append(f"format differs ({a.format} / {b.format})")
-    if a.edition != b.edition and a.edition and b.edition:
-        reasons.append(f"edition differs ({a.edition_text or '-'} / {b.edition_text or '-'})")
+    if a.edition != b.edition:  # stated on one side only: the other is taken for the first edition
+        reasons.append(f"edition differs ({a.edition_text or 'none'} / {b.edition_text or 'none'})")
     if a.part != b.part:
         reasons.append("volume or part differs")
     elif not a.part and a.part_text and b.part_text and a.part_text != b.part_text:
@@ -112,6 +126,8 @@ def vetoes(a: MatchView, b: MatchView) -> list[str]:
         reasons.append("series numbering differs")
     if a.language and b.language and a.language != b.language and "und" not in (a.language, b.language):
         reasons.append(f"language differs ({a.language} / {b.language}): a translation")
+    if a.translators and b.translators and not (a.translators & b.translators):
+        reasons.append("translators differ: another translation")
     serial = a.format == "serial" and b.format == "serial"  # 008/07-10 of a serial is when it began, not a copy's year
     if a.year and b.year and abs(a.year - b.year) > 1 and not serial:
         reasons.append(f"year differs ({a.year} / {b.year})")
@@ -159,8 +175,8 @@ def comparisons(a: MatchView, b: MatchView, title: str) -> list[tuple[str, str, 
             title == "exact" and min(len(t.split()) for t in a.titles & b.titles) < 3:
         title = "exact_short"
     out = [("title", title, W.TITLE[title])]
-    if title.startswith("exact") and a.title_marked and b.title_marked and a.title_marked != b.title_marked \
-            and a.title == b.title:
+    if title.startswith("exact") and a.title == b.title and a.title_text != b.title_text \
+            and marked_key(a.title_text) != marked_key(b.title_text):
         out.append(("title marks", "differ", W.TITLE_MARKS_DIFFER))
     author = _author_level(a, b)
     out.append(("author", author, W.AUTHOR[author]))
@@ -175,7 +191,8 @@ def comparisons(a: MatchView, b: MatchView, title: str) -> list[tuple[str, str, 
     else:
         pages = "missing"
     out.append(("pages", pages, W.PAGES[pages]))
-    isbn = "missing" if not a.isbns or not b.isbns else "shared" if a.isbns & b.isbns else "disjoint"
+    isbn = "missing" if not a.isbns or not b.isbns else "shared" if a.isbns & b.isbns else \
+        "neighbour" if _neighbours(a.isbns, b.isbns) else "disjoint"
     out.append(("isbn", isbn, W.ISBN[isbn]))
     edition = "none" if not a.edition and not b.edition else "same" if a.edition == b.edition else "one_sided"
     out.append(("edition", edition, W.EDITION[edition]))
@@ -194,6 +211,9 @@ def decide(a: MatchView, b: MatchView) -> Decision:
         return Decision(False, "none", W.TITLE["differs"], ["titles differ, and no shared identifier"])
     compared = comparisons(a, b, title)
     score = round(sum(w for _, _, w in compared), 2)
+    levels = {f: level for f, level, _ in compared}
+    if ident and levels["author"] == "differs" and title != "exact":
+        ident = None  # a shared ISBN, titles only alike, other authors: a recycled ISBN; the score decides
     if ident:
         return Decision(True, ident[0], max(score, W.IDENTIFIER_SHARED), [ident[1], f"titles agree ({title})"],
                         tuple(compared))

@@ -1,6 +1,7 @@
 """What edition, volume and title statements say, however a cataloguer wrote them (pure; folded text in).
 
-    edition_key("Tái bản lần thứ 2") == edition_key("2nd ed.") == (2,)     "Rev. ed.", "Ấn bản mới" -> ("rev",)
+    edition_key("Xuất bản lần 2") == edition_key("Tái bản lần thứ 1") == edition_key("2nd ed.") == (2,)
+    edition_key("Rev. ed.") == edition_key("Ấn bản mới") == ("rev",)    "Tái bản lần thứ N" is edition N + 1
     edition_key("In lần thứ 3") == edition_key("Reprinted 2001") == ()    a new printing is not a new edition
     edition_key("Xuất bản lần 1") == ()                                    a first edition says nothing
     volume_key("Tập 2") == volume_key("T. 2") == volume_key("Vol. II") == volume_key("quyển hai") == (2,)
@@ -35,7 +36,7 @@ _ORDINAL_SUFFIX = re.compile(r"^(\d+)(?:st|nd|rd|th|e|er|eme|re|a|o)?$")
 _PRINTING = re.compile(r"\b(?:in lan|lan in|in lai|tai in|reprint(?:ed)?|printing|impression|nachdruck|tirage)\b")
 # revised / new / enlarged editions without a number
 _REVISED = re.compile(r"\b(?:rev|revised|new|enl|enlarged|expanded|updated|moi|bo sung|sua chua|chinh ly|"
-                      r"cap nhat|nouvelle|neue|aufl|nouv)\b")
+                      r"cap nhat|nouvelle|neue)\b")
 # a named edition ("Large print ed.", "Student edition", "Ấn bản đặc biệt"): apart from any other
 _EDITION_WORD = re.compile(r"\b(?:an ban|ed|edn|edition|aufl|auflage)\b")
 
@@ -45,7 +46,8 @@ _VOLUME_WORD = (r"(?:tap|t|quyen|q|cuon|phan|ph|vol|vols|volume|v|book|bk|part|p
 _NUMBER = r"(?:\d+|[ivxl]+|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")"
 _VOLUME = re.compile(rf"\b{_VOLUME_WORD}\s*({_NUMBER})\b")
 # in a title only the unambiguous words, and digits or roman numerals ("hai", "ba", "tư" are common words)
-_TRAILING_VOLUME = re.compile(r"\s+(?:tap|t|quyen|q|vol|v|volume|book|part|tome|band)\s*(\d+|[ivx]+)$")
+_TRAILING_VOLUME = re.compile(r"\s+(?:(?:tap|t|quyen|q|vol|v|volume|book|part|tome|band)\s*(\d+|[ivx]+)|"
+                              r"(?:tap|quyen|cuon)\s+(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi))$")
 _ARTICLES = {  # by MARC language code: "the" is an article in English only ("thế" folds to "the" too)
     "eng": ("the ", "a ", "an "), "fre": ("les ", "le ", "la ", "l ", "un ", "une "), "ger": ("der ", "die ", "das "),
     "spa": ("el ", "los ", "las ", "la "), "ita": ("il ", "lo ", "la ", "gli ", "le ", "l "), "vie": ("nhung ", "cac "),
@@ -93,11 +95,17 @@ def edition_key(text: str | None) -> tuple:
     if not text:
         return ()
     folded = _fold(text)
-    if not folded or (_PRINTING.search(folded) and not re.search(r"\b(?:tai ban|ed|edition|xuat ban)\b", folded)):
+    if not folded:
         return ()
+    if _PRINTING.search(folded) and not re.search(r"\b(?:tai ban|ed|edition|xuat ban)\b", folded):
+        # a new printing; "In lần thứ 2, có sửa chữa và bổ sung" is revised all the same: a new edition
+        return ("rev",) if re.search(r"\b(?:sua chua|bo sung|rev|revised)\b", folded) else ()
     numbers = [n for n in _edition_numbers(folded.split()) if n < 200]
     if numbers:
-        return () if numbers[0] <= 1 else (numbers[0],)
+        n = numbers[0]
+        if re.search(r"\btai ban\b", folded):
+            n += 1  # "Tái bản lần thứ 1" is the first re-edition: the second edition
+        return () if n <= 1 else (n,)
     if "tai ban" in folded:
         return ("rev",)  # "Tái bản", "Tái bản có bổ sung": a new edition
     if _REVISED.search(folded):
@@ -129,7 +137,7 @@ def split_volume(title: str) -> tuple[str, tuple[int, ...]]:
     m = _TRAILING_VOLUME.search(title)
     if not m or m.start() < 4:
         return title, ()
-    n = _number(m.group(1))
+    n = _number(m.group(1) or m.group(2))
     return (title[:m.start()].strip(), (n,)) if n is not None else (title, ())
 
 

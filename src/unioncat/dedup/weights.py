@@ -15,7 +15,7 @@ What the threshold means in words:
   year and the publisher (3.5 + 4 + 2 + 1.5 = 11);
 - without any author, the title, year and publisher must agree (8 + 2 + 1.5 = 11.5); title and year alone are
   not enough (10 - 0.5 ... without a publisher on one side 10 is reached only with the extent);
-- with the author on one side only, the publisher and the extent must agree too (8 - 2 + 2 + 1.5 + 1.5 = 11);
+- with the author on one side only, the year and the publisher must agree too (8 - 1 + 2 + 1.5 = 10.5);
 - a short title ("Thơ", "Thuốc nam") says less (6.5): without an author it needs the year and the publisher;
 - a different first author outweighs everything descriptive (-6).
 Identifiers (ISBN, LCCN, 035 with its source, ISSN of a serial) shared by both records decide on their own when
@@ -35,8 +35,8 @@ THRESHOLD = 10.0
 TITLE = {
     "exact": 8.0,        # the same title once folded (case, marks, tone placement, punctuation, article, volume)
     "exact_short": 6.5,  # the same, but short (under 3 words or 15 letters: "Thơ", "Thuốc nam"): many books
-    "similar": 5.0,      # one or two letters apart (typing, OCR, a dropped or doubled mark): ratio >= 0.9
-    "reordered": 4.0,    # the same words in another order, or one side adds words inside (token set >= 0.95)
+    "similar": 5.0,      # one to three letters apart by length (typing, OCR, Telex leftovers): matching._typing_error
+    "reordered": 4.0,    # the same words in another order ("Nghệ An dân gian" / "Dân gian Nghệ An")
     "extends": 3.5,      # one title is the other plus more words (subtitle in $a): often, not always, the same
     "differs": -8.0,     # nothing above: other books share an author and a year all the time
 }
@@ -45,14 +45,16 @@ AUTHOR = {
     "same": 4.0,         # the same person (any name order, initials, inverted or direct)
     "similar": 2.0,      # a typing error in the name: ratio >= 0.9
     "in_statement": 3.0,  # no main entry on one side, but the name is in its statement of responsibility
-    "one_missing": -2.0,  # libraries omit the 1xx often, but so does a record of another, anonymous book
+    "one_missing": -1.0,  # libraries omit the 1xx often, but so does a record of another, anonymous book
     "none": 0.0,         # neither has one (anonymous works, corporate bodies catalogued as titles)
     "differs": -6.0,     # two named first authors who differ: another book
 }
 YEAR = {"same": 2.0, "adjacent": -1.0, "missing": -0.5}  # adjacent: printing vs edition date, 008 vs 260
 PUBLISHER = {"same": 1.5, "missing": 0.0, "differs": -3.0}  # compared without "Nxb.", "NXB", "Nhà xuất bản"
 PAGES = {"same": 1.5, "close": 0.0, "missing": 0.0}  # same: within 2 %; close: within 10 % (beyond: a veto)
-ISBN = {"shared": 10.0, "disjoint": -5.0, "missing": 0.0}  # disjoint: another binding, or an unstated edition
+# neighbour: all but the last title digit equal (a publisher's hardback and paperback of one edition);
+# disjoint: another binding from elsewhere, or an edition nobody stated
+ISBN = {"shared": 10.0, "neighbour": -1.0, "disjoint": -5.0, "missing": 0.0}
 EDITION = {"same": 1.0, "one_sided": -8.0, "none": 0.0}  # "2nd ed." on one record only: without a shared
 # identifier the other is taken for the first edition (a mere new printing is not an edition: statements.py)
 IDENTIFIER_SHARED = 10.0  # LCCN, 035 with its source, ISSN of a serial

@@ -64,7 +64,7 @@ _SUBFIELD = frozenset(("{%s}subfield" % MARC_NS, "subfield"))
 
 # The tags record_to_canonical reads; normalize_source skips the rest (880, 9xx...) when parsing.
 CANONICAL_TAGS = frozenset(
-    ["001", "008", "010", "020", "022", "035", "041", "082", "084", "100", "110", "111", "130", "200",
+    ["001", "007", "008", "010", "020", "022", "035", "041", "082", "084", "100", "110", "111", "130", "200",
      "240", "245", "246", "250", "260", "264", "300", "490", "700", "710", "711", "740", "830", "852", "856", "952"]
     + [f"5{i:02d}" for i in range(100)] + [f"6{i:02d}" for i in range(100)]
 )  # fmt: skip
@@ -364,6 +364,32 @@ def _kind_and_format(leader: str, f008: str | None) -> tuple[str, str]:
     return "bibliographic", fmt
 
 
+# 245 $h (general material designation) as catalogued in English and Vietnamese
+_GMD = (("electronic", "electronic"), ("điện tử", "electronic"), ("dien tu", "electronic"), ("online", "electronic"),
+        ("sound", "audio"), ("ghi âm", "audio"), ("âm thanh", "audio"), ("audio", "audio"), ("video", "video"),
+        ("băng hình", "video"), ("microform", "other"), ("vi phim", "other"))
+
+
+def _physical_form(f007: list[str], rec) -> str:
+    """A "book" by its leader may still be an e-book or a sound recording: 007/00-01 ("cr" remote electronic,
+    "s" sound, "v" video) or the 245 $h designation say so (libraries code one or the other)."""
+    for code in f007:
+        if code[:2] == "cr" or code[:1] == "c" and code[1:2] in ("o", "d", "z", "j"):
+            return "electronic"
+        if code[:1] == "s":
+            return "audio"
+        if code[:1] == "v":
+            return "video"
+    for f in rec.fields:
+        if f.tag == "245" and not f.control_field:
+            h = " ".join(_sub(f, "h")).lower()
+            for word, fmt in _GMD:
+                if h and word in h:
+                    return fmt
+            break
+    return "book"
+
+
 def _person(field: Field, ctx: _Ctx, kind: str) -> Person | None:
     tag = field.tag
     if kind == "person":
@@ -420,13 +446,18 @@ def record_to_canonical(rec: pymarc.Record, profile: str = "generic") -> Canonic
     ctx.repairs.extend(getattr(rec, "repairs", ()))
     leader = str(rec.leader)
     f008 = None
+    f007: list[str] = []
     control_number = None
     for f in rec.fields:
         if f.tag == "001" and control_number is None:
             control_number = (f.data or "").strip() or None
         elif f.tag == "008" and f008 is None:
             f008 = (f.data or "").translate(_BLANKS)
+        elif f.tag == "007" and f.control_field:
+            f007.append((f.data or "").lower())
     kind, fmt = _kind_and_format(leader, f008)
+    if kind == "bibliographic" and fmt == "book":
+        fmt = _physical_form(f007, rec)
 
     title = subtitle = part = sor = None
     alt_title = None
@@ -462,6 +493,10 @@ def record_to_canonical(rec: pymarc.Record, profile: str = "generic") -> Canonic
                 title = _strip_isbd(ctx.text(" ".join(_sub(f, "a")), "245$a"))
                 b = _sub(f, "b")
                 subtitle = _strip_isbd(ctx.text(" ".join(b), "245$b")) if b else None
+                a = _sub(f, "a")
+                if subtitle and (a and a[-1].rstrip().endswith("=") or b[0].lstrip().startswith("=")):
+                    parallel = subtitle.lstrip("= ").split(" : ")[0].split(" = ")[0]
+                    variant_titles.append(_strip_isbd(parallel))  # "Title = Parallel title": another form
                 np = _sub(f, "np")
                 part = _strip_isbd(ctx.text(" ".join(_strip_isbd(x) for x in np), "245$n$p")) if np else None
                 c = _first(f, "c")
@@ -597,13 +632,13 @@ def record_to_canonical(rec: pymarc.Record, profile: str = "generic") -> Canonic
     year = None
     if f008 and len(f008) >= 11 and kind == "bibliographic":
         d1 = f008[7:11]
-        if d1.isdigit() and 1000 <= int(d1) <= 2100:
+        if d1.isdigit() and 1000 <= int(d1) <= 2100 and f008[6:7] != "q":  # q: "[199-]", a range, not a year
             year = int(d1)
         if len(f008) >= 38:
             code = f008[35:38].strip().lower()
             if re.fullmatch(r"[a-z]{3}", code):
                 language = code
-    if year is None and date_text:
+    if year is None and date_text and not (f008 and f008[6:7] == "q"):
         m = _YEAR.search(date_text)
         if m:
             year = int(m.group(1))
