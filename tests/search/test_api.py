@@ -57,7 +57,8 @@ async def test_search_json_shape_is_backward_compatible(client):
     assert response.status_code == 200
     body = response.json()
     assert {"total", "page", "size", "hits", "facets"} <= set(body)
-    assert set(body) - {"total", "page", "size", "hits", "facets"} <= {"next_cursor", "did_you_mean"}
+    assert set(body) - {"total", "page", "size", "hits", "facets"} <= {"next_cursor", "did_you_mean", "interpreted_query",
+                                                                     "accent_fallback"}
     first = body["hits"][0]
     assert {"id", "title", "authors", "year", "publisher", "isbns", "libraries", "holdings_count"} <= set(first)
     assert first["highlights"] == {"title": ["Truyện <mark>Kiều</mark>"]}

@@ -126,18 +126,18 @@ def test_merge_undone_with_split(page, site):
     cluster_id, member = merged_cluster_with(site, "QTR")
     login(page, site)
     page.goto(f"{site.url}/staff/clusters/{cluster_id}")
-    members = page.locator("table.members tbody tr")
+    members = page.locator("table.members > tbody > tr")
     n = members.count()
     assert n >= 2
     row = page.locator(f"#member-{member['source_record_id']}")
     assert "QTR" in row.inner_text()
     row.get_by_role("button", name=re.compile("Tách ra")).click()
     page.wait_for_url(re.compile(rf"/staff/clusters/{cluster_id}\?done=split"))
-    assert page.locator("table.members tbody tr").count() == n - 1
-    assert "QTR" not in page.locator("table.members tbody").inner_text()
+    assert page.locator("table.members > tbody > tr").count() == n - 1
+    assert "QTR" not in page.locator("table.members > tbody").inner_text()
     page.get_by_role("link", name=re.compile("Biểu ghi đã tách")).click()  # the record now stands alone
-    assert page.locator("table.members tbody tr").count() == 1
-    assert "QTR" in page.locator("table.members tbody").inner_text()
+    assert page.locator("table.members > tbody > tr").count() == 1
+    assert "QTR" in page.locator("table.members > tbody").inner_text()
     assert "split" in page.locator("section[aria-labelledby=overrides-title]").inner_text()
     # readers see it too: the union record lost QTR, and QTR's record stands alone
     record = httpx.get(f"{site.url}/api/v1/records/{cluster_id}").json()

@@ -280,3 +280,14 @@ def test_merge_refused_whole_when_a_never_merge_stands_between_the_records(site)
     assert refused.status_code == 400 and "never-merge" in refused.text and "<html" in refused.text.lower()
     assert httpx.get(f"{site.url}/api/v1/records/{first}").json()["libraries"] == before  # nothing half-merged
     assert httpx.get(f"{site.url}/api/v1/records/{other}").status_code == 200
+
+
+def test_search_page_says_what_it_searched_and_when_marks_were_ignored(site):
+    telex = httpx.get(site.url + "/", params={"q": "lichj suwr"})  # Telex keys left in: "lịch sử"
+    assert telex.status_code == 200 and "Đang tìm" in telex.text and "lịch sử" in telex.text
+    api = httpx.get(site.url + "/api/v1/search", params={"q": "lichj suwr"}).json()
+    assert api["interpreted_query"] == "lịch sử" and api["total"] > 0
+    wrong = httpx.get(site.url + "/api/v1/search", params={"q": "lích sử"}).json()  # a mark error on "lịch"
+    assert wrong["accent_fallback"] is True and wrong["total"] > 0
+    page = httpx.get(site.url + "/", params={"q": "lích sử"})
+    assert 'class="accent-fallback"' in page.text

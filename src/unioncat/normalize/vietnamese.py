@@ -105,6 +105,19 @@ def is_vietnamese_syllable(word: str) -> bool:
     return True
 
 
+def with_tone(syllable: str, mark: str | None) -> str | None:
+    """A toneless lowercase syllable with the tone `mark` (GRAVE, ACUTE, ...; None: no tone) where the modern
+    rule puts it, NFC; None when the result is not a Vietnamese syllable ("kiêu" + GRAVE -> "kiều")."""
+    low = unicodedata.normalize("NFC", syllable.lower())
+    if mark:
+        slots = _tone_slots(low)
+        if slots is None:
+            return None
+        at = slots[0] + 1
+        low = unicodedata.normalize("NFC", low[:at] + mark + low[at:])
+    return low if is_vietnamese_syllable(low) else None
+
+
 def _tone_slots(low: str) -> tuple[int, int] | None:
     """Indices in `low` (lowercase, no tone) where the tone goes: (modern style, old style)."""
     m = _INITIAL_RE.match(low)

@@ -62,6 +62,8 @@ class SearchResult(BaseModel):
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
     next_cursor: str | None = None  # pass as SearchQuery.cursor for the page after this one; None at the end
     did_you_mean: str | None = None  # a corrected query that finds something, when this one found nothing
+    interpreted_query: str | None = None  # what was searched, when it differs from what was typed (Telex, VNI)
+    accent_fallback: bool = False  # the marked words found nothing as typed: matched without their marks
 
 
 class SearchError(Exception):

@@ -20,12 +20,13 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from unioncat.search.backend import FACETS, BadQuery, FacetValue, Hit, SearchQuery, SearchResult
 from unioncat.search.documents import FACET_FIELDS, fold, nfc, prefix_form, words
 from unioncat.search.highlight import Highlighter
+from unioncat.search.input_methods import interpret
 from unioncat.search.query import ParsedQuery, clean_query_text, parse_query
 
 
@@ -43,6 +44,7 @@ QUERY_FIELD_MAP = {
 # Weight per text field; the accented twin weighs ACCENT_BOOST times the folded one.
 FIELD_WEIGHTS = {"title": 5.0, "authors": 3.0, "series": 2.0, "subjects": 1.5, "publisher": 1.0}
 ACCENT_BOOST = 2.0
+TOGETHER_BOOST = 3.0  # the query's words in a row, in order (a phrase), in the title or the authors
 ISBN_BOOST = 20.0
 
 MAX_RESULT_WINDOW = 10_000  # position + size beyond this is refused for page numbers and relevance cursors
@@ -266,7 +268,9 @@ class EngineBackend:
     # -- search ------------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:
-        parsed = parse_query(query.q)
+        typed = clean_query_text(query.q)[0]
+        searched = interpret(typed, self._known_words_of) if typed else typed
+        parsed = parse_query(searched)
         after: Any = None
         if query.cursor:
             offset, after = decode_cursor(query)
@@ -280,6 +284,12 @@ class EngineBackend:
                 "sort by year or title and follow next_cursor to go deeper"
             )
         page = self._execute(parsed, query, offset=offset, after=after, size=query.size, facets=query.facets)
+        accent_fallback = False
+        if page.total == 0 and parsed.has_marked_terms:  # a mark error: find what the words fold to
+            folded = replace(parsed, fold_marks=True)
+            retry = self._execute(folded, query, offset=offset, after=after, size=query.size, facets=query.facets)
+            if retry.total:
+                page, parsed, accent_fallback = retry, folded, True
         marks = Highlighter(parsed) if query.highlight and not parsed.is_empty else None
         hits = [hit_from_record(record, marks(record) if marks else None) for record in page.records[: query.size]]
         position = offset + len(hits)
@@ -300,7 +310,12 @@ class EngineBackend:
             facets=page.resolved_facets() if query.facets else {},
             next_cursor=next_cursor,
             did_you_mean=did_you_mean,
+            interpreted_query=searched if searched != typed else None,
+            accent_fallback=accent_fallback,
         )
+
+    def _known_words_of(self, folded_words) -> set[str]:
+        return self._known_words(sorted(set(folded_words)))
 
     # -- did you mean ------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ from opensearchpy.exceptions import (
 from unioncat.search.backend import FACETS, BadQuery, FacetValue, SearchError, SearchQuery, SearchUnavailable
 from unioncat.search.base import (
     ACCENT_BOOST,
+    TOGETHER_BOOST,
     FIELD_WEIGHTS,
     ISBN_BOOST,
     MAX_TOKEN_BYTES,
@@ -445,18 +446,25 @@ class OpenSearchBackend(EngineBackend):
     def _build_query(self, parsed: ParsedQuery, query: SearchQuery) -> dict:
         must: list[dict] = []
         for alternatives in parsed.must:
-            subqueries = [q for q in (self._term_query(t) for t in alternatives) if q is not None]
+            subqueries = [q for q in (self._term_query(t, parsed.fold_marks) for t in alternatives) if q is not None]
             if not subqueries:
                 continue  # nothing searchable in it (punctuation only): ignore rather than match nothing
             if len(subqueries) == 1:
                 must.append(subqueries[0])
             else:
                 must.append({"bool": {"should": subqueries, "minimum_should_match": 1}})
-        must_not = [q for q in (self._term_query(t) for t in parsed.must_not) if q is not None]
+        must_not = [q for q in (self._term_query(t, True) for t in parsed.must_not) if q is not None]
         filters = self._filters(query)
         if not must and not must_not and not filters:
             return {"match_all": {}}
         bool_query: dict[str, Any] = {"must": must or [{"match_all": {}}]}
+        together = " ".join(parsed.together())
+        if must and together and len(_query_text(fold(together)).split()) > 1:
+            # the query's words in a row in the title or the authors rank first (tantivy_backend does the same)
+            bool_query["should"] = [
+                {"match_phrase": {f"{field}_folded": {"query": _query_text(fold(together)),
+                                                      "boost": FIELD_WEIGHTS[field] * TOGETHER_BOOST}}}
+                for field in ("title", "authors")]
         if must_not:
             bool_query["must_not"] = must_not
         if filters:
@@ -464,7 +472,8 @@ class OpenSearchBackend(EngineBackend):
         return {"bool": bool_query}
 
     @staticmethod
-    def _term_query(term: Term) -> dict | None:
+    def _term_query(term: Term, fold_marks: bool = False) -> dict | None:
+        """The accented field (boosted) and, unless the term is marked (matched as typed), the folded one."""
         should: list[dict] = []
         if term.isbn:
             should.append({"term": {"isbns": {"value": term.isbn, "boost": ISBN_BOOST}}})
@@ -476,7 +485,7 @@ class OpenSearchBackend(EngineBackend):
                 weight = FIELD_WEIGHTS[field]
                 if accented_text:
                     should.append({"match_phrase": {field: {"query": accented_text, "boost": weight * ACCENT_BOOST}}})
-                if folded_text:
+                if folded_text and (fold_marks or not term.marked):
                     should.append({"match_phrase": {f"{field}_folded": {"query": folded_text, "boost": weight}}})
         if not should:
             return None

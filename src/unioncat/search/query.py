@@ -22,7 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from unioncat.search.documents import normalize_isbn
+from unioncat.search.documents import fold, normalize_isbn
 
 MAX_QUERY_CHARS = 512
 MAX_TERMS = 32
@@ -62,6 +62,13 @@ class Term:
     phrase: bool = False
     isbn: str | None = None  # ISBN-13 when the term is an ISBN (or, under isbn:, the compact digits)
 
+    @property
+    def marked(self) -> bool:
+        """Typed with its marks: every word with letters carries a mark or đ ("đề", "Hồ Chí Minh"). Such a term
+        matches those syllables only (whatever the tone placement or case), not every word they fold to."""
+        alpha = [w for w in self.text.split() if any(c.isalpha() for c in w)]
+        return bool(alpha) and all(fold(w) != w.lower() for w in alpha)
+
 
 @dataclass(frozen=True)
 class ParsedQuery:
@@ -69,6 +76,19 @@ class ParsedQuery:
     must: tuple[tuple[Term, ...], ...] = ()  # every clause must match; a clause matches if any of its terms do
     must_not: tuple[Term, ...] = ()
     truncated: bool = False
+    fold_marks: bool = False  # match marked terms folded too (the fallback when they find nothing as typed)
+
+    @property
+    def has_marked_terms(self) -> bool:
+        return any(t.marked for clause in self.must for t in clause)
+
+    def together(self) -> list[str]:
+        """The words of a query of several plain words ("lịch sử nghệ an"), for ranking hits where they stand
+        together, in order, above hits where they are scattered; [] when there are not two such words."""
+        plain = [c[0] for c in self.must if len(c) == 1 and not c[0].field and not c[0].phrase and not c[0].isbn]
+        if len(plain) != len(self.must) or len(plain) < 2:
+            return []
+        return [t.text for t in plain]
 
     @property
     def is_empty(self) -> bool:

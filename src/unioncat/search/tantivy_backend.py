@@ -42,6 +42,7 @@ from unioncat.search.backend import (
 )
 from unioncat.search.base import (
     ACCENT_BOOST,
+    TOGETHER_BOOST,
     FIELD_WEIGHTS,
     ISBN_BOOST,
     MAX_TOKEN_BYTES,
@@ -652,7 +653,7 @@ class TantivyBackend(EngineBackend):
     def _build_query(self, parsed: ParsedQuery, query: SearchQuery) -> tantivy.Query:
         clauses: list[tuple[Any, tantivy.Query]] = []
         for alternatives in parsed.must:
-            subqueries = [q for q in (self._term_query(t) for t in alternatives) if q is not None]
+            subqueries = [q for q in (self._term_query(t, parsed.fold_marks) for t in alternatives) if q is not None]
             if not subqueries:
                 continue  # nothing searchable in it (punctuation only): ignore rather than match nothing
             if len(subqueries) == 1:
@@ -663,8 +664,10 @@ class TantivyBackend(EngineBackend):
                 )
         if not clauses:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        elif parsed.together():
+            clauses += [(tantivy.Occur.Should, q) for q in self._together_queries(parsed.together())]
         for term in parsed.must_not:
-            q = self._term_query(term)
+            q = self._term_query(term, True)
             if q is not None:
                 clauses.append((tantivy.Occur.MustNot, q))
         for filter_query in self._filters(query):
@@ -681,7 +684,21 @@ class TantivyBackend(EngineBackend):
             return tantivy.Query.term_query(SCHEMA, field, tokens[0])
         return tantivy.Query.phrase_query(SCHEMA, field, tokens)
 
-    def _term_query(self, term: Term) -> tantivy.Query | None:
+    def _together_queries(self, texts: list[str]) -> list[tantivy.Query]:
+        """The query's words as one phrase in the title and the authors: hits where they stand together rank
+        first ("lịch sử nghệ an" in a title above "lịch sử" in one field and "Nghệ An" in another)."""
+        text = " ".join(texts)
+        folded = _FOLDED.analyze(fold(text))
+        out = []
+        for field in ("title", "authors"):
+            q = self._tokens_query(f"{field}_folded", folded) if len(folded) > 1 else None
+            if q is not None:
+                out.append(tantivy.Query.boost_query(q, FIELD_WEIGHTS[field] * TOGETHER_BOOST))
+        return out
+
+    def _term_query(self, term: Term, fold_marks: bool = False) -> tantivy.Query | None:
+        """A term's query: the accented field (boosted) and, unless the term is marked (matched as typed,
+        `fold_marks` off), the folded field."""
         should: list[tuple[Any, tantivy.Query]] = []
         if term.isbn:
             isbn_query = tantivy.Query.term_query(SCHEMA, "isbns", term.isbn)
@@ -695,6 +712,8 @@ class TantivyBackend(EngineBackend):
                 q = self._tokens_query(field, accented_tokens)
                 if q is not None:
                     should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, weight * ACCENT_BOOST)))
+                if term.marked and not fold_marks:
+                    continue  # "đề" is not "dê": a marked word matches its own syllable only
                 q = self._tokens_query(f"{field}_folded", folded)
                 if q is not None:
                     should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, weight)))

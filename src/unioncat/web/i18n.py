@@ -172,6 +172,9 @@ EN: dict[str, str] = {
     "Thành viên": "Members",
     "Quy tắc": "Rule",
     "Bằng chứng": "Evidence",
+    "Đang tìm": "Searching for",
+    "Không có kết quả đúng dấu như đã gõ; đây là các kết quả không phân biệt dấu.":
+        "Nothing matches the marks as typed; these results ignore the marks.",
     "Trường": "Field",
     "So sánh": "Comparison",
     "Điểm": "Weight",
