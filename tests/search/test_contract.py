@@ -116,7 +116,7 @@ def test_a_marked_word_matches_its_own_syllable_only(backend):
     others = {"u-004", "u-005", "u-006", "u-030"}  # hóa, hoa, họa, hóa: other words that fold to "hoa"
     result = run(backend, "hòa")
     assert ids(result)[0] == "u-003"  # hòa in title and author
-    assert set(ids(result)) == exact and not result.accent_fallback
+    assert set(ids(result)) == exact and not (others & set(ids(result))) and not result.accent_fallback
     assert set(ids(run(backend, "HOÀ"))) == exact  # either tone placement, any case
     assert set(ids(run(backend, "ho\u0300a"))) == exact  # NFD as typed on some keyboards
 
