@@ -629,6 +629,9 @@ def test_autocomplete_title_prefix_folded(backend):
     assert set(got[:5]) == hoa  # titles starting with it first, then titles with it anywhere
     assert set(got[5:]) == {"Chiến tranh và hòa bình", "Giáo trình hóa sinh"}
     assert backend.suggest("hoa v") == ["Hoa và cây cảnh"]
+    marked = backend.suggest("hòa ")  # marked: its own syllable first, either tone placement
+    assert set(marked[:3]) == {"Hòa bình", "Hoà giải ở cơ sở", "Chiến tranh và hòa bình"}
+    assert backend.suggest("đường s")[0] == "Đường sắt Việt Nam"
     assert len(backend.suggest("h", size=10)) == 0  # too short to be useful
     assert len(backend.suggest("viet", size=2)) == 2
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from unioncat.search.backend import FACETS, BadQuery, FacetValue, Hit, SearchQuery, SearchResult
-from unioncat.search.documents import FACET_FIELDS, fold, nfc, prefix_form, words
+from unioncat.search.documents import FACET_FIELDS, accented, fold, nfc, prefix_form, words
 from unioncat.search.highlight import Highlighter
 from unioncat.search.input_methods import interpret
 from unioncat.search.query import ParsedQuery, clean_query_text, parse_query
@@ -211,6 +211,18 @@ def best_correction(word: str, records: list[dict], context: set[str] | frozense
     return accented_form if word != fold(word) else folded
 
 
+def _marks_agree(title: str, typed: list[str], complete: bool) -> bool:
+    """Every marked word typed is in the title as typed (the last one, still being typed, as a prefix)."""
+    title_words = [accented(w).lower() for w in words(title)]
+    for i, word in enumerate(typed):
+        if fold(word) == word:
+            continue
+        partial = i == len(typed) - 1 and not complete
+        if not any(t.startswith(word) if partial else t == word for t in title_words):
+            return False
+    return True
+
+
 # --------------------------------------------------------------------------- the shared pipeline
 
 
@@ -377,4 +389,8 @@ class EngineBackend:
         take(self._prefix_records(prefix + (" " if complete else ""), size * 3))
         if len(out) < size:
             take(self._phrase_prefix_records(prefix.split(), not complete, size * 3))
+        typed = [accented(w).lower() for w in words(cleaned)]
+        if any(fold(w) != w for w in typed):  # marked words typed: titles with those syllables first
+            agree = [t for t in out if _marks_agree(t, typed, complete)]
+            out = agree + [t for t in out if t not in agree]
         return out[:size]
