@@ -20,14 +20,8 @@ from unioncat.db import Base, create_engine, make_sessionmaker
 from unioncat.db.migrate import upgrade
 from unioncat.settings import Settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-TESTDATA = SHARED / "testdata"
+TESTDATA = Path(__file__).resolve().parent / "data"  # third-party files, byte for byte: see data/SOURCES.md
 PG_ADMIN_URL = os.environ.get("UNIONCAT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
-
-
-def pytest_configure(config):
-    if not TESTDATA.exists():
-        raise pytest.UsageError(f"third-party test data not found at {TESTDATA} (expected ../shared/testdata)")
 
 
 async def _pg_execute(sql: str, database: str = "postgres") -> None:

@@ -1,5 +1,5 @@
 """Test records shared by the suites: a small MARCXML book catalogued the way a Vietnamese library would,
-and the records of a real OAI-PMH ListRecords page from ../shared/testdata."""
+and the records of a real OAI-PMH ListRecords page from tests/data."""
 
 from __future__ import annotations
 

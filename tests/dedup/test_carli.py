@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TESTDATA
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "dedup_carli.py"
+DATA = TESTDATA / "dedup" / "xc_marc_aggregation_carli"
 spec = importlib.util.spec_from_file_location("dedup_carli", BENCH)
 carli = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(carli)
@@ -19,7 +22,7 @@ spec.loader.exec_module(carli)
 def results(tmp_path_factory):
     import asyncio
 
-    return asyncio.run(carli.run(workdir=tmp_path_factory.mktemp("carli")))
+    return asyncio.run(carli.run(DATA, workdir=tmp_path_factory.mktemp("carli")))
 
 
 def _sets_with(sets, member):

@@ -11,7 +11,7 @@ MARC_NS = "http://www.loc.gov/MARC21/slim"
 
 
 def marc_record(control_number: str, title: str) -> bytes:
-    """A small MARCXML record (generated data; real pages come from testdata)."""
+    """A small MARCXML record (generated data; real pages come from tests/data)."""
     return (
         f'<record xmlns="{MARC_NS}"><leader>00000nam a2200000 a 4500</leader>'
         f'<controlfield tag="001">{control_number}</controlfield>'

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from conftest import TESTDATA
 from harvesters.harvest import from_date_for, harvest_library, harvest_many, normalize_granularity
 from harvesters.reconcile import ReconcileRefused, plan_deletions
 from unioncat.demo.oai_server import DAY, SECONDS, Fault
 
 from .harvest_helpers import add_library, get_library, harvest_errors, make_records, source_rows
 
-OAI_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "oai"
+OAI_DATA = TESTDATA / "oai"
 
 
 def test_plan_deletions_refuses_empty_or_implausible_lists():

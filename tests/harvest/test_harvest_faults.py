@@ -5,17 +5,17 @@ from __future__ import annotations
 import gzip
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from conftest import TESTDATA
 from harvesters.harvest import harvest_library
 from unioncat.demo.oai_server import Fault
 
 from .harvest_helpers import add_library, get_library, get_run, harvest_errors, make_records, marc_record, source_rows
 
-OAI_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "oai"
+OAI_DATA = TESTDATA / "oai"
 
 
 async def setup(sessions, oai_server, code, n=250, page_size=100, **options):

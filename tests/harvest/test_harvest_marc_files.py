@@ -1,4 +1,4 @@
-"""`unioncat import`: ISO 2709 and MARCXML files (real ones from testdata/marc) through the harvest store."""
+"""`unioncat import`: ISO 2709 and MARCXML files (real ones from tests/data/marc) through the harvest store."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from conftest import TESTDATA
 from harvesters.marc_files import control_number_iso2709, import_files, iso2709_problem, read_marc, split_iso2709
 from unioncat.db.tables import QuarantinedRecord
 from .harvest_helpers import add_library, get_run, harvest_errors, source_rows
 
-MARC_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "marc"
+MARC_DATA = TESTDATA / "marc"
 MARC = "{http://www.loc.gov/MARC21/slim}"
 
 

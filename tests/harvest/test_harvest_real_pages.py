@@ -1,17 +1,16 @@
-"""Real third-party OAI-PMH pages (testdata/oai, see SOURCES.md) served byte for byte over HTTP and harvested."""
+"""Real third-party OAI-PMH pages (tests/data/oai, see SOURCES.md) served byte for byte over HTTP and harvested."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from lxml import etree
 
+from conftest import TESTDATA
 from harvesters.harvest import harvest_library
 from unioncat.demo.oai_server import Fault
 
 from .harvest_helpers import add_library, get_library, get_run, harvest_errors, quarantine_entries, source_rows
 
-OAI_DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "oai"
+OAI_DATA = TESTDATA / "oai"
 MARC = "{http://www.loc.gov/MARC21/slim}"
 DC = "{http://www.openarchives.org/OAI/2.0/oai_dc/}"
 
