@@ -475,15 +475,23 @@ class TantivyBackend(EngineBackend):
             while chunk := list(itertools.islice(records, PREPARE_CHUNK)):
                 yield chunk
 
-        # spawn: the workers never inherit this process's threads or locks (tantivy writers, servers)
-        with multiprocessing.get_context("spawn").Pool(self.prepare_workers) as pool:
+        # spawn: the workers never inherit this process's threads or locks (tantivy writers, servers).
+        # concurrent.futures rather than multiprocessing.Pool: Pool.terminate() (on a failing source) could
+        # hang for good once a worker had gone; an executor shut down without waiting cannot.
+        pool = concurrent.futures.ProcessPoolExecutor(self.prepare_workers,
+                                                      mp_context=multiprocessing.get_context("spawn"))
+        finished = False
+        try:
             pending: collections.deque = collections.deque()
             for chunk in chunks():
-                pending.append(pool.apply_async(prepare_chunk, (chunk,)))
+                pending.append(pool.submit(prepare_chunk, chunk))
                 if len(pending) >= 2 * self.prepare_workers:
-                    yield from pending.popleft().get()
+                    yield from pending.popleft().result()
             while pending:
-                yield from pending.popleft().get()
+                yield from pending.popleft().result()
+            finished = True
+        finally:
+            pool.shutdown(wait=finished, cancel_futures=True)
 
     def _remove_stale_generations(self, keep: str) -> None:
         for path in self.index_dir.iterdir():
