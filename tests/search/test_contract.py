@@ -137,6 +137,12 @@ def test_words_typed_without_an_input_method_are_read_as_vietnamese(backend, typ
     assert run(backend, "tat den").interpreted_query is None  # plain unmarked words are not rewritten
 
 
+def test_a_phrase_keeps_its_marked_words_as_typed_and_the_others_folded(backend):
+    assert set(ids(run(backend, '"hồ chi minh"'))) == {"u-007", "u-008"}  # "Hồ" as typed, "chi" folded
+    wrong = run(backend, '"hổ chí minh"')  # "hổ" (tiger) matches nothing as typed: the folded fallback
+    assert set(ids(wrong)) == {"u-007", "u-008"} and wrong.accent_fallback
+
+
 def test_unaccented_query_finds_every_accent_variant(backend):
     result = run(backend, "hoa")
     assert {"u-003", "u-004", "u-005", "u-006", "u-021", "u-025", "u-030"} <= set(ids(result))

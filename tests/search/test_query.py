@@ -129,3 +129,19 @@ def test_nfc():
 
 def test_edge_punctuation_is_stripped_inner_kept():
     assert words("(Kiều) kách-mệnh* title:Kiều^5 kiều~2") == [["Kiều"], ["kách-mệnh"], ["Kiều"], ["kiều"]]
+
+
+def test_words_the_catalogue_holds_are_never_read_as_telex():
+    from unioncat.search.input_methods import interpret
+
+    catalogue = {"introduction", "to", "law", "la", "down", "don", "co2", "co", "truyen", "kieu", "du", "nguyen"}
+
+    def known(words):
+        return set(words) & catalogue
+
+    assert interpret("introduction to law", known) == "introduction to law"
+    assert interpret("down and out", known) == "down and out"
+    assert interpret("khí co2", known) == "khí co2"
+    assert interpret("truyeenj kieeuf, nguyeenx du", known) == "truyện kiều, nguyễn du"
+    assert interpret("(truyeenj kieeuf)", known) == "(truyện kiều)"
+    assert interpret("title:kieeuf -truyeenj", known) == "title:kiều -truyện"

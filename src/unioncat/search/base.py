@@ -296,6 +296,9 @@ class EngineBackend:
                 "sort by year or title and follow next_cursor to go deeper"
             )
         page = self._execute(parsed, query, offset=offset, after=after, size=query.size, facets=query.facets)
+        if page.total == 0 and searched != typed:  # the reading finds nothing: search what was typed
+            searched, parsed = typed, parse_query(typed)
+            page = self._execute(parsed, query, offset=offset, after=after, size=query.size, facets=query.facets)
         accent_fallback = False
         if page.total == 0 and parsed.has_marked_terms:  # a mark error: find what the words fold to
             folded = replace(parsed, fold_marks=True)

@@ -8,8 +8,8 @@ Three ways of typing Vietnamese on a plain keyboard leave their keys in the text
 
 `to_vietnamese(word)` reads one word each way and keeps a reading only when it is a well-formed Vietnamese
 syllable; `interpret(text, known)` decides per word, with the index's vocabulary (`known`: folded words in
-it): a word that is itself a word of the catalogue stays as typed unless its keys are unmistakable (doubled
-vowels, w, dd, digits after letters, VIQR marks).
+it): a word the catalogue holds as typed ("law", "down", "co2") is never rewritten; an unknown word is read as
+Vietnamese when the catalogue holds the reading.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _TELEX_LETTERS = (("uow", "ươ"), ("dd", "đ"), ("aa", "â"), ("ee", "ê"), ("o
                   ("uw", "ư"))
 _VNI_SHAPES = {"6": {"a": "â", "e": "ê", "o": "ô"}, "7": {"o": "ơ", "u": "ư"}, "8": {"a": "ă"}, "9": {"d": "đ"}}
 _VIQR_SHAPES = (("a^", "â"), ("e^", "ê"), ("o^", "ô"), ("a(", "ă"), ("o+", "ơ"), ("u+", "ư"), ("dd", "đ"))
-_UNMISTAKABLE = re.compile(r"aa|ee|oo|aw|ow|uw|dd|w|[a-z][1-9]|[aeiouy][\^(+'`?~.]")
+_EDGES = "\"“”,;:()[]!"
 
 
 def _telex(word: str) -> str | None:
@@ -109,21 +109,19 @@ def interpret(text: str, known: Callable[[Iterable[str]], set[str]]) -> str:
     Field prefixes ("title:") and quotes are kept.
     """
     tokens = text.split(" ")
-    readings: dict[int, tuple[str, str, str]] = {}  # position -> (prefix, word, reading)
+    readings: dict[int, tuple[str, str, str, str]] = {}  # position -> (head, word, reading, tail)
     for i, token in enumerate(tokens):
-        m = re.fullmatch(r"([-+]?(?:[A-Za-z]+:)?\"?)(.+?)(\"?)", token)
+        m = re.fullmatch(r"([-+]?(?:[A-Za-z]+:)?[" + re.escape(_EDGES) + r"]*)(.+?)([" + re.escape(_EDGES) + r"]*)",
+                         token)
         if not m or token in ("AND", "OR", "NOT") or len(m.group(2)) < 3:
             continue  # operators, and words too short to tell ("as", "is" are not "á", "í")
         reading = to_vietnamese(m.group(2))
         if reading:
-            readings[i] = (m.group(1), m.group(2), reading + m.group(3))
+            readings[i] = (m.group(1), m.group(2), reading, m.group(3))
     if not readings:
         return text
-    found = known({fold(r[2].rstrip('"')) for r in readings.values()} | {fold(r[1]) for r in readings.values()})
-    for i, (prefix, word, reading) in readings.items():
-        if fold(reading.rstrip('"')) not in found:
-            continue
-        if fold(word) in found and not _UNMISTAKABLE.search(word.lower()):
-            continue
-        tokens[i] = prefix + reading
+    found = known({fold(r[2]) for r in readings.values()} | {fold(r[1]) for r in readings.values()})
+    for i, (head, word, reading, tail) in readings.items():
+        if fold(reading) in found and fold(word) not in found:  # "kieeuf" is no word; "kiều" is
+            tokens[i] = head + reading + tail
     return " ".join(tokens)

@@ -453,7 +453,7 @@ class OpenSearchBackend(EngineBackend):
                 must.append(subqueries[0])
             else:
                 must.append({"bool": {"should": subqueries, "minimum_should_match": 1}})
-        must_not = [q for q in (self._term_query(t, True) for t in parsed.must_not) if q is not None]
+        must_not = [q for q in (self._term_query(t, parsed.fold_marks) for t in parsed.must_not) if q is not None]
         filters = self._filters(query)
         if not must and not must_not and not filters:
             return {"match_all": {}}
@@ -485,8 +485,15 @@ class OpenSearchBackend(EngineBackend):
                 weight = FIELD_WEIGHTS[field]
                 if accented_text:
                     should.append({"match_phrase": {field: {"query": accented_text, "boost": weight * ACCENT_BOOST}}})
-                if folded_text and (fold_marks or not term.marked):
-                    should.append({"match_phrase": {f"{field}_folded": {"query": folded_text, "boost": weight}}})
+                if not folded_text:
+                    continue
+                phrase = {"match_phrase": {f"{field}_folded": {"query": folded_text, "boost": weight}}}
+                if fold_marks or not term.marked:
+                    should.append(phrase)
+                elif len(folded_text.split()) > 1:  # a phrase: in a row folded, each marked word as typed
+                    marked = [{"match_phrase": {field: {"query": _query_text(accented(w)), "boost": 0}}}
+                              for w in term.marked_words if _query_text(accented(w))]
+                    should.append({"bool": {"must": [phrase, *marked]}})
         if not should:
             return None
         return {"bool": {"should": should, "minimum_should_match": 1}}

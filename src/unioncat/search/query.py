@@ -63,11 +63,14 @@ class Term:
     isbn: str | None = None  # ISBN-13 when the term is an ISBN (or, under isbn:, the compact digits)
 
     @property
+    def marked_words(self) -> list[str]:
+        """The words typed with a mark or đ ("đề", in "Hồ Chí Minh": "Hồ", "Chí"). Each matches its own syllable
+        only (whatever the tone placement or case), not every word it folds to; the others match folded."""
+        return [w for w in self.text.split() if fold(w) != w.lower()]
+
+    @property
     def marked(self) -> bool:
-        """Typed with its marks: every word with letters carries a mark or đ ("đề", "Hồ Chí Minh"). Such a term
-        matches those syllables only (whatever the tone placement or case), not every word they fold to."""
-        alpha = [w for w in self.text.split() if any(c.isalpha() for c in w)]
-        return bool(alpha) and all(fold(w) != w.lower() for w in alpha)
+        return bool(self.marked_words)
 
 
 @dataclass(frozen=True)

@@ -675,7 +675,7 @@ class TantivyBackend(EngineBackend):
         elif parsed.together():
             clauses += [(tantivy.Occur.Should, q) for q in self._together_queries(parsed.together())]
         for term in parsed.must_not:
-            q = self._term_query(term, True)
+            q = self._term_query(term, parsed.fold_marks)
             if q is not None:
                 clauses.append((tantivy.Occur.MustNot, q))
         for filter_query in self._filters(query):
@@ -720,9 +720,15 @@ class TantivyBackend(EngineBackend):
                 q = self._tokens_query(field, accented_tokens)
                 if q is not None:
                     should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, weight * ACCENT_BOOST)))
-                if term.marked and not fold_marks:
-                    continue  # "đề" is not "dê": a marked word matches its own syllable only
                 q = self._tokens_query(f"{field}_folded", folded)
+                if q is not None and term.marked and not fold_marks:
+                    if len(folded) == 1:
+                        continue  # "đề" is not "dê": a marked word matches its own syllable only
+                    # a phrase: its words in a row (folded), and each marked word as typed ("Hồ Chi Minh")
+                    marked = [t for w in term.marked_words for t in _ACCENTED.analyze(accented(w))]
+                    q = tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Must, q)]
+                        + [(tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, field, t)) for t in marked])
                 if q is not None:
                     should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, weight)))
         if not should:
