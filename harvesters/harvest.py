@@ -45,7 +45,7 @@ from harvesters.errors import (
 )
 from harvesters.oai import DC_NS, MARC_NS, OAIClient, Page, PageIterator, Repair
 from harvesters.options import HarvestOptions, parse_options
-from harvesters.quarantine import BrokenRecord, note_attempt, open_entries
+from harvesters.quarantine import BrokenRecord, note_attempt, open_entries, resolve_entry
 from harvesters.reconcile import ReconcileRefused, reconcile_library
 from harvesters.store import (
     IncomingRecord,
@@ -446,6 +446,12 @@ class _Run:
             except (TransportFailure, NotOAIResponse) as exc:
                 transport_failures += 1
                 problem = f"GetRecord failed: {exc}"
+            except OAIError as exc:
+                problem = f"GetRecord: {exc}"
+                if exc.code == "idDoesNotExist":  # gone from the repository without a trace (deletedRecord=no)
+                    async with transaction(self.sessions) as session:
+                        await resolve_entry(session, entry_id, f"no longer in the repository (run {self.summary.run_id})")
+                    continue
             except HarvestFailure as exc:
                 problem = f"GetRecord: {exc}"
             finally:
@@ -457,7 +463,7 @@ class _Run:
                     await store_page(session, library_id=library.id, run_id=self.summary.run_id, records=[incoming],
                                      checkpoint=self.checkpoint, counters=self.counters, source="getrecord",
                                      update_checkpoint=False)
-                self.summary.recovered += 1
+                self.summary.recovered += not item.deleted  # a deletion resolves its entry too, as a deletion
                 if identifier in self.quarantined_now:  # read after all: not a failure of this run
                     self.counters.counts.failed -= 1
                     self.quarantined_now.discard(identifier)

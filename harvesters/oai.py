@@ -232,6 +232,8 @@ class ParsedResponse(OAIResponse):
         self.salvaged_from = f"XML not well-formed: {exc}"
         if salvaged.repaired:
             self.repairs.append(Repair("record-repaired", len(salvaged.repaired), salvaged.repaired))
+        if salvaged.stray:
+            self.repairs.append(Repair("stray-text-between-records", salvaged.stray))
         return salvaged.root
 
     def _malformed(self, exc: etree.XMLSyntaxError, content: bytes, why: str = "") -> HarvestFailure:

@@ -41,6 +41,13 @@ class BrokenRecord:
     url: str | None = None  # the request URL, or the file name
 
 
+MAX_IDENTIFIER = 512  # source_records.identifier and quarantined_records.identifier
+
+
+def _key(identifier: str | None) -> str | None:
+    return identifier[:MAX_IDENTIFIER] if identifier else None
+
+
 def raw_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
@@ -55,7 +62,7 @@ async def quarantine(session: AsyncSession, library_id: int, run_id: int | None,
     now = utcnow()
     by_identifier: dict[str, int] = {}
     by_hash: dict[str, int] = {}
-    ids = sorted({b.identifier for b in broken if b.identifier})
+    ids = sorted({_key(b.identifier) for b in broken if b.identifier})
     for start in range(0, len(ids), SELECT_CHUNK):
         rows = await session.execute(
             select(table.c.identifier, table.c.id).where(
@@ -74,16 +81,16 @@ async def quarantine(session: AsyncSession, library_id: int, run_id: int | None,
         digest = raw_hash(b.raw)
         values = dict(run_id=run_id, source=source, position=b.position[:300], datestamp=b.datestamp,
                       error=b.error, raw=b.raw, raw_hash=digest, url=b.url, last_seen_at=now)
-        existing = by_identifier.get(b.identifier) if b.identifier else by_hash.get(digest)
+        existing = by_identifier.get(_key(b.identifier)) if b.identifier else by_hash.get(digest)
         if existing is not None:
             await session.execute(update(table).where(table.c.id == existing).values(**values))
             continue
         result = await session.execute(table.insert().values(
-            library_id=library_id, identifier=b.identifier and b.identifier[:512], status=OPEN, attempts=0,
+            library_id=library_id, identifier=_key(b.identifier), status=OPEN, attempts=0,
             first_seen_at=now, **values))
         row_id = result.inserted_primary_key[0]
         if b.identifier:
-            by_identifier[b.identifier] = row_id
+            by_identifier[_key(b.identifier)] = row_id
         else:
             by_hash[digest] = row_id
         new += 1
@@ -93,7 +100,7 @@ async def quarantine(session: AsyncSession, library_id: int, run_id: int | None,
 async def resolve(session: AsyncSession, library_id: int, identifiers: Iterable[str], how: str) -> int:
     """Open entries of these identifiers are resolved (a good copy or a deletion arrived). Returns how many."""
     table = QuarantinedRecord.__table__
-    ids = sorted(set(identifiers))
+    ids = sorted({_key(i) for i in identifiers if i})
     if not ids:
         return 0
     any_open = (await session.execute(
@@ -113,15 +120,23 @@ async def resolve(session: AsyncSession, library_id: int, identifiers: Iterable[
 
 async def open_entries(session: AsyncSession, library_id: int, *, with_identifier: bool = False,
                        limit: int | None = None) -> list[QuarantinedRecord]:
-    """Open entries of a library, oldest first (``with_identifier``: only those GetRecord can fetch)."""
+    """Open entries of a library, least recently tried first (``with_identifier``: those GetRecord can fetch)."""
     query = select(QuarantinedRecord).where(QuarantinedRecord.library_id == library_id,
                                             QuarantinedRecord.status == OPEN)
     if with_identifier:
         query = query.where(QuarantinedRecord.identifier.is_not(None), QuarantinedRecord.source != "import")
-    query = query.order_by(QuarantinedRecord.id)
+    # never tried first, then the longest untried: a bounded retry budget reaches every entry in turn
+    query = query.order_by(QuarantinedRecord.last_attempt_at.is_not(None), QuarantinedRecord.last_attempt_at,
+                           QuarantinedRecord.id)
     if limit is not None:
         query = query.limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+async def resolve_entry(session: AsyncSession, entry_id: int, how: str) -> None:
+    table = QuarantinedRecord.__table__
+    await session.execute(update(table).where(table.c.id == entry_id).values(
+        status=RESOLVED, resolution=how, resolved_at=utcnow(), last_attempt_at=utcnow(), attempts=table.c.attempts + 1))
 
 
 async def note_attempt(session: AsyncSession, entry_id: int, error: str) -> None:

@@ -7,7 +7,9 @@ ListIdentifiers) by a scan that tolerates broken markup inside a record, and eac
 with the same strict, entity-free parser. Records that parse are kept; the others come back as
 ``BrokenRecord`` with the parser's error (line and column within the record) and their bytes.
 
-The envelope must be readable, or nothing is salvaged (``EnvelopeUnreadable``: the caller retries the page
+A page declared in another encoding is read as UTF-8 first (the kept bytes of a broken record are then UTF-8);
+text found between two items belongs to neither and is dropped (counted). The envelope must be readable, or
+nothing is salvaged (``EnvelopeUnreadable``: the caller retries the page
 and fails clearly): the head up to ``<ListRecords>`` parses, the page ends with ``</ListRecords></OAI-PMH>``,
 and a ``resumptionToken`` element, when there is one, parses on its own. A token is never guessed.
 
@@ -29,6 +31,7 @@ OAI = "{%s}" % OAI_NS
 LIST_VERBS = {"ListRecords": "record", "ListIdentifiers": "header"}
 
 _ROOT = re.compile(rb"<(?:([\w.-]+):)?OAI-PMH[\s>/]")
+_DECLARED = re.compile(rb"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)[\"']")
 _WRAPPER = b"<salvage"
 
 
@@ -41,6 +44,7 @@ class SalvagedPage:
     root: etree._Element  # OAI-PMH tree: responseDate, request, the list with every record that parsed, token
     broken: list[BrokenRecord] = field(default_factory=list)  # position "record N (byte B)" within the page
     repaired: list[str] = field(default_factory=list)  # identifiers of records that parsed after repair_xml
+    stray: int = 0  # pieces of text between items that belonged to none (dropped, counted)
 
 
 def salvage_page(content: bytes, verb: str, repair=None) -> SalvagedPage:
@@ -50,6 +54,14 @@ def salvage_page(content: bytes, verb: str, repair=None) -> SalvagedPage:
     (harvesters.oai.repair_xml: invalid UTF-8 and characters XML forbids). Raises EnvelopeUnreadable.
     """
     element = LIST_VERBS[verb]
+    declared = _DECLARED.match(content)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        from harvesters.oai import transcode  # pieces are parsed without the page's declaration: as UTF-8
+
+        try:
+            content = transcode(content, declared.group(1).decode("ascii"))
+        except LookupError:
+            raise EnvelopeUnreadable(f"unknown encoding {declared.group(1)!r}") from None
     root_match = _ROOT.search(content)
     if root_match is None:
         raise EnvelopeUnreadable("no <OAI-PMH> root element")
@@ -75,8 +87,13 @@ def salvage_page(content: bytes, verb: str, repair=None) -> SalvagedPage:
     starts = _record_starts(content, body_start, body_end, p, element)
     if not starts and content[body_start:body_end].strip():
         starts = [body_start]  # something is there but no record starts where one should: one broken piece
+    closing = re.compile(rb"</" + p + element.encode() + rb"\s*>")
     for number, (start, end) in enumerate(zip(starts, starts[1:] + [body_end]), start=1):
         chunk = content[start:end].rstrip()
+        ends = [m.end() for m in closing.finditer(chunk)]
+        if ends and chunk[ends[-1]:].strip():  # stray text after the item (a script's notice): not the item's
+            page.stray += 1
+            chunk = chunk[:ends[-1]]
         parsed, error = _parse_piece(chunk, declarations, element)
         if parsed is None and repair is not None:
             repaired, repairs = repair(chunk)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
+from sqlalchemy import update
 
 from harvesters.harvest import harvest_library
 from harvesters.salvage import salvage_page
 from unioncat.demo.broken_records import BREAKS
+from unioncat.db import Library, transaction
 from unioncat.demo.oai_server import Fault
 
 from .harvest_helpers import add_library, get_library, make_records, marc_record, quarantine_entries, source_rows
@@ -229,3 +231,39 @@ def test_salvage_keeps_the_records_around_a_broken_one_on_a_prefixed_page():
     [broken] = salvaged.broken
     assert broken.identifier == "id:2" and "EntityRef" in broken.error
     assert broken.raw.startswith(b"<oai:record>") and broken.raw.endswith(b"</oai:record>")
+
+
+async def test_a_bounded_retry_budget_reaches_every_entry_in_turn(sessions, settings, oai_server, fake_sleep):
+    repo = await setup(sessions, oai_server, "B9", n=60, deleted_record="no")
+    for identifier in ("oai:lib:1", "oai:lib:2", "oai:lib:3"):
+        repo.break_record(identifier, "bare-lt", in_get_record=True)
+    async with transaction(sessions) as session:
+        await session.execute(update(Library).where(Library.code == "B9").values(options={"quarantine_retries": 2}))
+    for day in range(3):
+        repo.response_date = f"2024-0{day + 2}-01T00:00:00Z"
+        await harvest_library(sessions, settings, "B9", sleep=fake_sleep)
+    assert sorted(e.attempts for e in await quarantine_entries(sessions, "B9")) == [2, 2, 2]
+
+    # the library removes one record for good: GetRecord says idDoesNotExist, the entry is resolved
+    repo.remove("oai:lib:2")
+    repo.response_date = "2024-06-01T00:00:00Z"
+    await harvest_library(sessions, settings, "B9", sleep=fake_sleep)
+    repo.response_date = "2024-07-01T00:00:00Z"
+    await harvest_library(sessions, settings, "B9", sleep=fake_sleep)
+    entry = next(e for e in await quarantine_entries(sessions, "B9") if e.identifier == "oai:lib:2")
+    assert entry.status == "resolved" and entry.resolution.startswith("no longer in the repository")
+
+
+def test_salvage_reads_a_page_declared_in_another_encoding_and_drops_stray_text():
+    def rec(i: int, text: str) -> str:
+        return (f'<record><header><identifier>oai:x:{i}</identifier><datestamp>2024-01-01</datestamp></header>'
+                f'<metadata><r xmlns="urn:x">{text}</r></metadata></record>')
+
+    page = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+            '<responseDate>2024-01-01T00:00:00Z</responseDate><request>http://x/oai</request><ListRecords>'
+            + rec(1, "Café") + "\nNotice: Undefined index & more in oai.php\n" + rec(2, "a < b") + rec(3, "Noël")
+            + "</ListRecords></OAI-PMH>").encode("latin-1")
+    salvaged = salvage_page(page, "ListRecords")
+    kept = {r.findtext(".//{urn:x}r") for r in salvaged.root.iter("{http://www.openarchives.org/OAI/2.0/}record")}
+    assert kept == {"Café", "Noël"}  # not "Caf\ufffd", and record 1 is not blamed for the notice after it
+    assert [b.identifier for b in salvaged.broken] == ["oai:x:2"] and salvaged.stray == 1
