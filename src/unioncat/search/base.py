@@ -44,7 +44,20 @@ QUERY_FIELD_MAP = {
 # Weight per text field; the accented twin weighs ACCENT_BOOST times the folded one.
 FIELD_WEIGHTS = {"title": 5.0, "authors": 3.0, "series": 2.0, "subjects": 1.5, "publisher": 1.0}
 ACCENT_BOOST = 2.0
-TOGETHER_BOOST = 3.0  # the query's words in a row, in order (a phrase), in the title or the authors
+TOGETHER_BOOST = 3.0  # the query's words in a row (a phrase), in a field's weight times this
+# where the words stand together: in order in titles; in either order in names ("Du Nguyễn")
+TOGETHER_FIELDS = {"title": False, "authors": True}  # field -> either order too
+
+
+def together_phrases(words: list[str]) -> list[tuple[str, str]]:
+    """(field, folded phrase) pairs of the "words together" boost (one list for both engines)."""
+    phrase = fold(" ".join(words))
+    out = []
+    for name, either_order in TOGETHER_FIELDS.items():
+        out.append((name, phrase))
+        if either_order and len(words) <= 4:
+            out.append((name, fold(" ".join(reversed(words)))))
+    return out
 ISBN_BOOST = 20.0
 
 MAX_RESULT_WINDOW = 10_000  # position + size beyond this is refused for page numbers and relevance cursors

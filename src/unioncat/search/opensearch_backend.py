@@ -51,6 +51,7 @@ from unioncat.search.backend import FACETS, BadQuery, FacetValue, SearchError, S
 from unioncat.search.base import (
     ACCENT_BOOST,
     TOGETHER_BOOST,
+    together_phrases,
     FIELD_WEIGHTS,
     ISBN_BOOST,
     MAX_TOKEN_BYTES,
@@ -458,13 +459,12 @@ class OpenSearchBackend(EngineBackend):
         if not must and not must_not and not filters:
             return {"match_all": {}}
         bool_query: dict[str, Any] = {"must": must or [{"match_all": {}}]}
-        together = " ".join(parsed.together())
-        if must and together and len(_query_text(fold(together)).split()) > 1:
-            # the query's words in a row in the title or the authors rank first (tantivy_backend does the same)
+        together = [(f, _query_text(p)) for f, p in together_phrases(parsed.together())]
+        together = [(f, p) for f, p in together if len(p.split()) > 1]
+        if must and together:  # the query's words in a row rank first (base.together_phrases)
             bool_query["should"] = [
-                {"match_phrase": {f"{field}_folded": {"query": _query_text(fold(together)),
-                                                      "boost": FIELD_WEIGHTS[field] * TOGETHER_BOOST}}}
-                for field in ("title", "authors")]
+                {"match_phrase": {f"{field}_folded": {"query": phrase, "boost": FIELD_WEIGHTS[field] * TOGETHER_BOOST}}}
+                for field, phrase in together]
         if must_not:
             bool_query["must_not"] = must_not
         if filters:

@@ -43,6 +43,7 @@ from unioncat.search.backend import (
 from unioncat.search.base import (
     ACCENT_BOOST,
     TOGETHER_BOOST,
+    together_phrases,
     FIELD_WEIGHTS,
     ISBN_BOOST,
     MAX_TOKEN_BYTES,
@@ -693,12 +694,11 @@ class TantivyBackend(EngineBackend):
         return tantivy.Query.phrase_query(SCHEMA, field, tokens)
 
     def _together_queries(self, texts: list[str]) -> list[tantivy.Query]:
-        """The query's words as one phrase in the title and the authors: hits where they stand together rank
-        first ("lịch sử nghệ an" in a title above "lịch sử" in one field and "Nghệ An" in another)."""
-        text = " ".join(texts)
-        folded = _FOLDED.analyze(fold(text))
+        """The query's words as one phrase (base.together_phrases): hits where they stand together rank first
+        ("lịch sử nghệ an" in a title above "lịch sử" in one field and "Nghệ An" in another)."""
         out = []
-        for field in ("title", "authors"):
+        for field, phrase in together_phrases(texts):
+            folded = _FOLDED.analyze(phrase)
             q = self._tokens_query(f"{field}_folded", folded) if len(folded) > 1 else None
             if q is not None:
                 out.append(tantivy.Query.boost_query(q, FIELD_WEIGHTS[field] * TOGETHER_BOOST))
