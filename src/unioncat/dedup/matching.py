@@ -120,11 +120,11 @@ def vetoes(a: MatchView, b: MatchView) -> list[str]:
         reasons.append(f"edition differs ({a.edition_text or 'none'} / {b.edition_text or 'none'})")
     if a.part != b.part:
         reasons.append("volume or part differs")
-    elif not a.part and a.part_text and b.part_text and a.part_text != b.part_text:
+    elif not a.part and a.part_text != b.part_text:  # "Quyển thượng" / none, "1945-1954" / "1945-1975"
         reasons.append("part name differs")
     if a.series_number and b.series_number and a.series_number != b.series_number:
         reasons.append("series numbering differs")
-    if a.language and b.language and a.language != b.language and "und" not in (a.language, b.language):
+    if a.language and b.language and a.language != b.language:  # "und" too: a false merge costs more
         reasons.append(f"language differs ({a.language} / {b.language}): a translation")
     if a.translators and b.translators and not (a.translators & b.translators):
         reasons.append("translators differ: another translation")

@@ -46,7 +46,7 @@ _VOLUME_WORD = (r"(?:tap|t|quyen|q|cuon|phan|ph|vol|vols|volume|v|book|bk|part|p
 _NUMBER = r"(?:\d+|[ivxl]+|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")"
 _VOLUME = re.compile(rf"\b{_VOLUME_WORD}\s*({_NUMBER})\b")
 # in a title only the unambiguous words, and digits or roman numerals ("hai", "ba", "tư" are common words)
-_TRAILING_VOLUME = re.compile(r"\s+(?:(?:tap|t|quyen|q|vol|v|volume|book|part|tome|band)\s*(\d+|[ivx]+)|"
+_TRAILING_VOLUME = re.compile(r"\s+(?:(?:tap|t|quyen|q|phan|ph|vol|v|volume|book|part|pt|tome|band)\s*(\d+|[ivx]+)|"
                               r"(?:tap|quyen|cuon)\s+(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi))$")
 _ARTICLES = {  # by MARC language code: "the" is an article in English only ("thế" folds to "the" too)
     "eng": ("the ", "a ", "an "), "fre": ("les ", "le ", "la ", "l ", "un ", "une "), "ger": ("der ", "die ", "das "),
@@ -69,8 +69,9 @@ def _fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", vietnamese.fold(text)).strip()
 
 
-_ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-                     "eighth": 8, "ninth": 9, "tenth": 10}
+_ENGLISH_ORDINALS = {w: n for n, w in enumerate(
+    ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+     "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split(), start=1)}
 
 
 def _edition_numbers(tokens: list[str]) -> list[int]:
@@ -83,7 +84,7 @@ def _edition_numbers(tokens: list[str]) -> list[int]:
             out.append(int(m.group(1)))
         elif tok in _ENGLISH_ORDINALS:
             out.append(_ENGLISH_ORDINALS[tok])
-        elif i and tokens[i - 1] in ("lan", "thu") and (tok in _WORDS or tok in _ROMAN):
+        elif i and tokens[i - 1] in ("lan", "thu", "ed", "edition") and (tok in _WORDS or tok in _ROMAN):
             out.append(_WORDS.get(tok) or _ROMAN[tok])
     return out
 
@@ -94,9 +95,12 @@ def edition_key(text: str | None) -> tuple:
     for a revised / new one without a number, ``()`` for none, a first edition, or a mere new printing."""
     if not text:
         return ()
-    folded = _fold(text)
+    folded = re.sub(r"\btb\b", "tai ban", re.sub(r"\bxb\b", "xuat ban", _fold(text)))  # "Tb. lần 1"
     if not folded:
         return ()
+    year = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", folded)
+    if year and not _edition_numbers([t for t in folded.split() if t != year.group(1)]):
+        return ("year", int(year.group(1))) if _EDITION_WORD.search(folded) else ()  # "2010 ed." = "Ed. 2010"
     if _PRINTING.search(folded) and not re.search(r"\b(?:tai ban|ed|edition|xuat ban)\b", folded):
         # a new printing; "In lần thứ 2, có sửa chữa và bổ sung" is revised all the same: a new edition
         return ("rev",) if re.search(r"\b(?:sua chua|bo sung|rev|revised)\b", folded) else ()
@@ -113,21 +117,35 @@ def edition_key(text: str | None) -> tuple:
     return () if not _EDITION_WORD.search(folded) else (folded[:40],)
 
 
+_RANGE = re.compile(r"\b(\d+|[ivxl]+)\s*(?:-|&|,|\bden\b|\bto\b|\bva\b|\band\b)\s*(\d+|[ivxl]+)\b")
+_SUFFIXED = re.compile(rf"\b{_VOLUME_WORD}\s*(\d+)([a-z])\b")
+
+
 @lru_cache(maxsize=20_000)
-def volume_key(text: str | None) -> tuple[int, ...]:
-    """The volume or part numbers a statement names: "Tập 2" -> (2,), "Q. 3, Ph. 1" -> (3, 1), a bare
-    number or roman numeral -> that number; () when it names none."""
+def volume_key(text: str | None) -> tuple:
+    """The volume or part numbers a statement names: "Tập 2" -> (2,), "Q. 3, Ph. 1" -> (3, 1), "Tập 1-2" ->
+    (1, 2), "Tập 2A" -> ("2a",), a bare number or roman numeral -> that number; () when it names none (a
+    period such as "1945-1954" is a part's name, not its number)."""
     if not text:
         return ()
     folded = _fold(text)
+    suffixed = _SUFFIXED.search(folded)
+    if suffixed:
+        return (suffixed.group(1) + suffixed.group(2),)
+    marked = re.sub(r"\s+", " ", re.sub(r"[^\w,\-–&]+", " ", vietnamese.fold(text))).replace("–", "-")
+    ranged = _RANGE.search(marked)
+    if ranged and _VOLUME.search(_fold(marked[:ranged.start()]) + " " + ranged.group(1)):
+        low, high = _number(ranged.group(1)), _number(ranged.group(2))
+        if low is not None and high is not None and low < high < 1000:
+            return tuple(range(low, high + 1)) if high - low < 50 else (low, high)
     found = [_number(m.group(1)) for m in _VOLUME.finditer(folded)]
-    numbers = tuple(n for n in found if n is not None)
+    numbers = tuple(n for n in found if n is not None and n < 1000)
     if numbers:
         return numbers
     tokens = folded.split()
     if len(tokens) <= 2:  # "2", "II", "hai", "2 Ngữ pháp"
         n = _number(tokens[0]) if tokens else None
-        if n is not None and (tokens[0] != "v" or len(tokens) == 1):
+        if n is not None and n < 1000 and (tokens[0] != "v" or len(tokens) == 1):
             return (n,)
     return ()
 
