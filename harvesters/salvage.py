@@ -205,7 +205,19 @@ def _header_value(chunk: bytes, p: bytes, name: str) -> str | None:
     m = re.search(rb"<" + p + name.encode() + rb"\s*>\s*([^<]*?)\s*</", region)
     if not m or not m.group(1):
         return None
-    return unescape(m.group(1).decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})[:512] or None
+    text = unescape(m.group(1).decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})
+    text = _CHAR_REF.sub(lambda r: _char(r.group(1)), text)  # "caf&#233;" is the identifier "café"
+    return text[:512] or None
+
+
+_CHAR_REF = re.compile(r"&#(x[0-9a-fA-F]+|[0-9]+);")
+
+
+def _char(ref: str) -> str:
+    try:
+        return chr(int(ref[1:], 16) if ref[0] in "xX" else int(ref))
+    except (ValueError, OverflowError):
+        return f"&#{ref};"
 
 
 def _parser() -> etree.XMLParser:

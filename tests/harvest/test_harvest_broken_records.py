@@ -267,3 +267,12 @@ def test_salvage_reads_a_page_declared_in_another_encoding_and_drops_stray_text(
     kept = {r.findtext(".//{urn:x}r") for r in salvaged.root.iter("{http://www.openarchives.org/OAI/2.0/}record")}
     assert kept == {"Café", "Noël"}  # not "Caf\ufffd", and record 1 is not blamed for the notice after it
     assert [b.identifier for b in salvaged.broken] == ["oai:x:2"] and salvaged.stray == 1
+
+
+def test_a_broken_record_keeps_its_identifier_as_the_provider_meant_it():
+    page = (b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2024-01-01</responseDate>'
+            b"<request>x</request><ListRecords><record><header><identifier>oai:x:caf&#233;&#xE9;&amp;1</identifier>"
+            b'<datestamp>2024-01-01</datestamp></header><metadata><r xmlns="urn:x">a & b</r></metadata></record>'
+            b"</ListRecords></OAI-PMH>")
+    [broken] = salvage_page(page, "ListRecords").broken
+    assert broken.identifier == "oai:x:caf\u00e9\u00e9&1"  # what GetRecord and a good copy will carry
