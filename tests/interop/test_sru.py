@@ -93,6 +93,8 @@ async def test_indexes_isbn_creator_subject_dates_and_booleans(catalogue):
             assert await titles(query) == ["Lịch sử Nghệ An"], query
         assert await titles('dc.creator = "nguyen du"') == ["Truyện Kiều"]
         assert await titles("hoa") == ["Hoa và đời sống"]  # unaccented finds the accented
+        assert await titles('dc.title = "cố"') == ["Cố đô Huế xưa và nay"]  # marked: that syllable only
+        assert await titles('dc.title = "CỐ ĐÔ"') == ["Cố đô Huế xưa và nay"]
         assert await titles('dc.publisher = "nghe an"') == ["Lịch sử Nghệ An"]
         assert await titles('dc.title = kieu or dc.title = "song huong"') == ["Sông Hương", "Truyện Kiều"]
         assert await titles('dc.subject = "lich su" not dc.title = hue') == ["Lịch sử Nghệ An"]
