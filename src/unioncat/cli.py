@@ -11,32 +11,11 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
 
+from unioncat.progress import StageBars, console, progress_bars
 from unioncat.settings import Settings, get_settings
-
-console = Console(stderr=True)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
-    )
-
-
-class StageBars:
-    """One progress bar per stage or library, created on first report."""
-
-    def __init__(self, progress: Progress, prefix: str = "") -> None:
-        self.progress, self.prefix, self.tasks = progress, prefix, {}
-
-    def __call__(self, name: str, done: int, total: int | None) -> None:
-        if name not in self.tasks:
-            self.tasks[name] = self.progress.add_task(f"{self.prefix}{name}", total=total or None)
-        self.progress.update(self.tasks[name], completed=done, total=total or None)
 
 
 def _open(settings: Settings):
@@ -71,21 +50,9 @@ async def cmd_libraries_add(args, settings: Settings) -> int:
     return 0
 
 
-async def register_definitions(sessions, definitions, oai_urls: dict[str, str] | None = None) -> list[str]:
-    from unioncat.db import transaction
-    from unioncat.libraries import upsert_library
-
-    async with transaction(sessions) as s:
-        for d in definitions:
-            fields = d.model_dump(exclude={"code", "consortium"})
-            if oai_urls and d.code in oai_urls:
-                fields["oai_url"] = oai_urls[d.code]
-            await upsert_library(s, d.code, **fields)
-    return [d.code for d in definitions]
-
-
 async def cmd_libraries_load(args, settings: Settings) -> int:
     from harvesters.definitions import load_definitions
+    from unioncat.libraries import register_definitions
 
     definitions = load_definitions(Path(args.path))
     engine, sessions = _open(settings)
@@ -149,7 +116,7 @@ async def cmd_harvest(args, settings: Settings) -> int:
         await engine.dispose()
         return 2
     backend = None if args.no_process else open_backend(settings)  # harvesting alone needs no index
-    with _progress() as progress:
+    with progress_bars() as progress:
         bars = StageBars(progress)
         summaries, _stats = await harvest_and_process(
             sessions, settings, backend, codes, full=args.full, run_process=not args.no_process,
@@ -247,7 +214,7 @@ async def cmd_process(args, settings: Settings) -> int:
 
     engine, sessions = _open(settings)
     backend = open_backend(settings)
-    with _progress() as progress:
+    with progress_bars() as progress:
         stats = await process(sessions, backend, StageBars(progress))
     backend.close()
     await engine.dispose()
@@ -267,7 +234,7 @@ async def cmd_reindex(args, settings: Settings) -> int:
     backend = open_backend(settings)
     started = time.monotonic()
     async with exclusive(engine, "pipeline"):  # no processing while everything is re-read
-        with _progress() as progress:
+        with progress_bars() as progress:
             bars = StageBars(progress)
             count = await reindex_all(sessions, backend, on_progress=lambda sent: bars("read", sent, None))
     backend.close()

@@ -114,3 +114,17 @@ async def harvest_history(session: AsyncSession, code: str, limit: int = 50) -> 
         select(HarvestRun).where(HarvestRun.library_id == lib.id).order_by(HarvestRun.id.desc()).limit(limit)
     )).scalars().all()
     return [run_dict(r) for r in runs]
+
+
+async def register_definitions(sessions, definitions, oai_urls: dict[str, str] | None = None) -> list[str]:
+    """Register (or update) libraries from their definitions (harvesters/definitions.py), in one transaction;
+    `oai_urls` overrides some endpoints (the demo's loopback servers). Returns the codes."""
+    from unioncat.db import transaction
+
+    async with transaction(sessions) as s:
+        for d in definitions:
+            fields = d.model_dump(exclude={"code", "consortium"})
+            if oai_urls and d.code in oai_urls:
+                fields["oai_url"] = oai_urls[d.code]
+            await upsert_library(s, d.code, **fields)
+    return [d.code for d in definitions]

@@ -12,12 +12,13 @@ from rich.console import Console
 
 import harvesters
 from harvesters.definitions import load_definitions
-from unioncat.cli import StageBars, _progress, register_definitions
 from unioncat.db import create_engine, make_sessionmaker
 from unioncat.db.migrate import upgrade
 from unioncat.demo.catalogues import generate_catalogues
 from unioncat.demo.oai_server import OAIServer
 from unioncat.jobs import harvest_and_process
+from unioncat.libraries import register_definitions
+from unioncat.progress import StageBars, progress_bars
 from unioncat.search import open_backend
 from unioncat.settings import Settings
 
@@ -61,7 +62,7 @@ async def run_demo(settings: Settings, *, port: int, records_per_library: int, c
     try:
         await register_definitions(sessions, definitions, urls)
         await link_demo_catalogues(sessions, urls)
-        with _progress() as progress:
+        with progress_bars() as progress:
             bars = StageBars(progress)
             summaries, stats = await harvest_and_process(
                 sessions, settings, backend, [d.code for d in definitions],
