@@ -145,6 +145,14 @@ def test_a_name_in_either_order_finds_the_authors_works(backend, q):
     assert len(works) == 6, titles(result, 10)  # every work of his that names him
 
 
+@pytest.mark.parametrize("q", ["Du Nguyễn", "Nguyễn Du", "nguyen du"])
+def test_a_name_split_across_title_and_author_ranks_below_the_authors_works(backend, q):
+    # "Du lịch Nghệ An" by Nguyễn Thị Hoa has both words, "Du" in its title and "Nguyễn" in its author
+    ranked = ids(run(backend, q, size=100))
+    works = [i for i in ranked if NGUYEN_DU.get(i) == 3]
+    assert ranked.index("u-du-lich-na") > max(ranked.index(w) for w in works), ranked
+
+
 @pytest.mark.parametrize(
     "q, first",
     [

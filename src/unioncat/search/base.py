@@ -44,7 +44,7 @@ QUERY_FIELD_MAP = {
 # Weight per text field; the accented twin weighs ACCENT_BOOST times the folded one.
 FIELD_WEIGHTS = {"title": 5.0, "authors": 3.0, "series": 2.0, "subjects": 1.5, "publisher": 1.0}
 ACCENT_BOOST = 2.0
-TOGETHER_BOOST = 3.0  # the query's words in a row (a phrase), in a field's weight times this
+TOGETHER_BOOST = 6.0  # the query's words in a row (a phrase), in a field's weight times this
 # where the words stand together: in order in titles; in either order in names ("Du Nguyễn")
 TOGETHER_FIELDS = {"title": False, "authors": True}  # field -> either order too
 
