@@ -450,7 +450,8 @@ class _Run:
                 problem = f"GetRecord: {exc}"
                 if exc.code == "idDoesNotExist":  # gone from the repository without a trace (deletedRecord=no)
                     async with transaction(self.sessions) as session:
-                        await resolve_entry(session, entry_id, f"no longer in the repository (run {self.summary.run_id})")
+                        await resolve_entry(session, entry_id,
+                                            f"no longer in the repository (run {self.summary.run_id})")
                     continue
             except HarvestFailure as exc:
                 problem = f"GetRecord: {exc}"

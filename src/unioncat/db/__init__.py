@@ -16,6 +16,7 @@ from unioncat.db.tables import (
 )
 
 __all__ = [
-    "Base", "Cluster", "ClusterMember", "HarvestError", "HarvestRun", "Library", "MatchKey", "MatchOverride", "StaffToken",
-    "NormalizedRecord", "PipelineState", "QuarantinedRecord", "SourceRecord", "create_engine", "make_sessionmaker", "transaction",
+    "Base", "Cluster", "ClusterMember", "HarvestError", "HarvestRun", "Library", "MatchKey", "MatchOverride",
+    "NormalizedRecord", "PipelineState", "QuarantinedRecord", "SourceRecord", "StaffToken", "create_engine",
+    "make_sessionmaker", "transaction",
 ]

@@ -182,9 +182,12 @@ def comparisons(a: MatchView, b: MatchView, title: str) -> list[tuple[str, str, 
     out.append(("author", author, W.AUTHOR[author]))
     year = "missing" if not a.year or not b.year else "same" if a.year == b.year else "adjacent"
     out.append(("year", year, W.YEAR[year]))
-    publisher = "missing" if not a.publisher or not b.publisher else \
-        "same" if a.publisher == b.publisher or _extends(a.publisher, b.publisher) or _extends(b.publisher, a.publisher) \
-        else "differs"
+    if not a.publisher or not b.publisher:
+        publisher = "missing"
+    elif a.publisher == b.publisher or _extends(a.publisher, b.publisher) or _extends(b.publisher, a.publisher):
+        publisher = "same"  # "Kim Đồng" / "Kim Đồng, Hà Nội"
+    else:
+        publisher = "differs"
     out.append(("publisher", publisher, W.PUBLISHER[publisher]))
     if a.pages and b.pages:
         pages = "same" if abs(a.pages - b.pages) <= 0.02 * max(a.pages, b.pages) + 1 else "close"
