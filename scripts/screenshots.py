@@ -33,7 +33,7 @@ TOKEN = "screenshots-staff-token"
 def build_demo(data_dir: Path, records_per_library: int) -> None:
     """The demo catalogues over loopback OAI-PMH, harvested and processed (as `unioncat demo`, without serving)."""
     from harvesters.definitions import load_definitions
-    from unioncat.cli import register_definitions
+    from unioncat.libraries import register_definitions
     from unioncat.db import create_engine, make_sessionmaker
     from unioncat.db.migrate import upgrade
     from unioncat.demo.catalogues import generate_catalogues

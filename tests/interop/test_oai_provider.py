@@ -165,6 +165,10 @@ BAD_REQUESTS = [  # (arguments, acceptable error codes): Validator.pm test_expec
     ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2010-01-02", "until": "2010-01-01"},
      {"badArgument"}),
     ({"verb": "ListRecords", "metadataPrefix": "mods"}, {"cannotDisseminateFormat"}),
+    ({"verb": "ListRecords", "metadataPrefix": ""}, {"badArgument"}),  # not a prefix: the request is wrong
+    ({"verb": "GetRecord", "identifier": "oai:unioncat:x", "metadataPrefix": ""}, {"badArgument"}),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "a b"}, {"badArgument"}),  # not a setSpec
+    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "library:"}, {"badArgument"}),
     ({"verb": "ListRecords", "metadataPrefix": ["oai_dc", "oai_dc"]}, {"badArgument"}),
     ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "colour": "red"}, {"badArgument"}),
     ({"verb": "Identify", "metadataPrefix": "oai_dc"}, {"badArgument"}),

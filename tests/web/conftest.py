@@ -20,7 +20,7 @@ from factories import MARC_NS, marc_book, real_oai_records
 from harvesters.definitions import load_definitions
 from harvesters.harvest import harvest_many
 from unioncat.app import create_app
-from unioncat.cli import register_definitions
+from unioncat.libraries import register_definitions
 from unioncat.db import create_engine, make_sessionmaker, transaction
 from unioncat.demo.catalogues import generate_catalogues
 from unioncat.demo.oai_server import OAIServer

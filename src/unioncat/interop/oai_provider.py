@@ -243,8 +243,24 @@ def check_list_args(args: ListArgs) -> None:
         if parse_datestamp(args.from_)[0] > parse_datestamp(args.until)[0]:
             # an impossible window is the harvester's mistake: badArgument (hathitrust answers noRecordsMatch)
             raise OAIError("badArgument", "'from' is later than 'until'.")
-    if args.prefix not in METADATA_FORMATS:
-        raise OAIError("cannotDisseminateFormat", f"Metadata format {args.prefix!r} is not supported "
+    if args.set_ is not None and not SET_SPEC.fullmatch(args.set_):
+        raise OAIError("badArgument", "'set' is not a setSpec (letters, digits and - _ . ! ~ * ' ( ), parts "
+                                      "joined by ':').")
+    check_prefix(args.prefix)
+
+
+# OAI-PMH 2.0 schema: setSpecType and metadataPrefixType
+SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(?::[A-Za-z0-9\-_.!~*'()]+)*")
+METADATA_PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
+
+
+def check_prefix(prefix: str) -> None:
+    """badArgument for a metadataPrefix that is not one by the schema (empty, spaces); cannotDisseminateFormat
+    for one we do not offer."""
+    if not METADATA_PREFIX.fullmatch(prefix or ""):
+        raise OAIError("badArgument", "'metadataPrefix' is not a metadata prefix.")
+    if prefix not in METADATA_FORMATS:
+        raise OAIError("cannotDisseminateFormat", f"Metadata format {prefix!r} is not supported "
                        f"(supported: {', '.join(METADATA_FORMATS)}).")
 
 
@@ -562,8 +578,7 @@ async def _list_sets(out: Responder, session: AsyncSession, args: dict[str, str]
 
 
 async def _get_record(out: Responder, session: AsyncSession, identifier: str, prefix: str) -> None:
-    if prefix not in METADATA_FORMATS:
-        raise OAIError("cannotDisseminateFormat", f"Metadata format {prefix!r} is not supported.")
+    check_prefix(prefix)
     row = await _cluster(session, identifier)
     bases = await base_marc_records(session, [row.data]) if prefix == "marc21" and row.data else {}
     out.record(out.element("GetRecord"), row, prefix, bases.get(row.id))
