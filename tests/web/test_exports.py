@@ -99,3 +99,18 @@ def test_iso2709_of_a_record_with_thousands_of_items_stays_readable():
     assert [(f["a"], f["z"]) for f in rec.get_fields("852")] == [("NAN", "3000 bản"), ("THA", "1 bản")]
     xml = pymarc.parse_xml_to_array(io.BytesIO(exports.to_marcxml(big)))[0]
     assert len(xml.get_fields("852")) == 3001  # MARCXML has no length limit: every item stays
+
+
+def test_marcxml_leader_says_the_length_and_base_address_of_the_exported_record():
+    base = pymarc.Record(force_utf8=True)
+    base.leader = pymarc.Leader("01234nam a2200289 a 4500")  # the member's own, stale once fields change
+    base.add_field(pymarc.Field("001", data="LOCAL-1"))
+    base.add_field(pymarc.Field("245", pymarc.Indicators("1", "0"), [pymarc.Subfield("a", "Truyện Kiều")]))
+    for make in (lambda: exports.marc_record(RECORD, base), lambda: exports.marc_record(RECORD)):
+        rec = make()
+        data = rec.as_marc()
+        assert str(rec.leader)[:5] == f"{len(data):05d}"
+        base_address = data.index(b"\x1e") + 1  # where the directory ends
+        assert str(rec.leader)[12:17] == f"{base_address:05d}"
+    xml = pymarc.parse_xml_to_array(io.BytesIO(exports.to_marcxml(RECORD, base)))[0]
+    assert str(xml.leader)[:5] == f"{len(exports.to_iso2709(RECORD, base)):05d}"

@@ -170,8 +170,17 @@ def _from_base(record: dict, base: pymarc.Record) -> pymarc.Record:
 
 
 def marc_record(record: dict, base: pymarc.Record | None = None) -> pymarc.Record:
-    """The union record as MARC 21: from the base member's MARC when given, else from the union fields."""
-    return _from_base(record, base) if base is not None else _from_fields(record)
+    """The union record as MARC 21: from the base member's MARC when given, else from the union fields; its
+    leader's record length and base address computed for what it now holds (never a member's stale ones)."""
+    rec = _from_base(record, base) if base is not None else _from_fields(record)
+    leader = str(rec.leader).ljust(24)[:24]
+    data = rec.as_marc()
+    length, base_address = len(data), data.index(b"\x1e") + 1
+    if length > ISO2709_MAX:  # more than five digits can say (MARCXML has no limit): left blank
+        rec.leader = pymarc.Leader("     " + leader[5:12] + f"{base_address:05d}"[-5:] + leader[17:])
+    else:
+        rec.leader = pymarc.Leader(f"{length:05d}" + leader[5:12] + f"{base_address:05d}" + leader[17:])
+    return rec
 
 
 def to_marcxml(record: dict, base: pymarc.Record | None = None) -> bytes:
