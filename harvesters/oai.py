@@ -39,8 +39,6 @@ from sickle.iterator import BaseOAIIterator
 from sickle.models import OAIItem
 from sickle.response import OAIResponse
 
-from harvesters.quarantine import BrokenRecord
-from harvesters.salvage import LIST_VERBS, EnvelopeUnreadable, salvage_page
 from harvesters.errors import (
     AccessDenied,
     BadResumptionToken,
@@ -56,6 +54,8 @@ from harvesters.errors import (
     TransportFailure,
     oai_error,
 )
+from harvesters.quarantine import BrokenRecord
+from harvesters.salvage import LIST_VERBS, EnvelopeUnreadable, salvage_page
 
 log = logging.getLogger(__name__)
 

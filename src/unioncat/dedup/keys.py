@@ -49,6 +49,8 @@ def _title_key(title: str | None) -> str:
 
 # the same titles, names and publishers recur across libraries: fold each once
 title_key = lru_cache(maxsize=200_000)(_title_key)
+author_key = lru_cache(maxsize=200_000)(vietnamese.author_key)
+publisher_key = lru_cache(maxsize=50_000)(vietnamese.publisher_key)
 
 
 @lru_cache(maxsize=200_000)
@@ -74,8 +76,7 @@ def marked_key(title: str | None) -> str:
     if not title:
         return ""
     return _NON_WORD.sub(" ", vietnamese.normalize_tone(title).lower()).strip()
-author_key = lru_cache(maxsize=200_000)(vietnamese.author_key)
-publisher_key = lru_cache(maxsize=50_000)(vietnamese.publisher_key)
+
 
 # 035 numbers worth matching on: "(source)number" with a source; bare local numbers say nothing across libraries
 _SYSTEM_NUMBER = re.compile(r"^\([^)]+\)\S+$")

@@ -65,10 +65,6 @@ def _number(token: str) -> int | None:
     return _WORDS.get(token)
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", vietnamese.fold(text)).strip()
-
-
 _ENGLISH_ORDINALS = {w: n for n, w in enumerate(
     ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
      "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split(), start=1)}
@@ -95,7 +91,7 @@ def edition_key(text: str | None) -> tuple:
     for a revised / new one without a number, ``()`` for none, a first edition, or a mere new printing."""
     if not text:
         return ()
-    folded = re.sub(r"\btb\b", "tai ban", re.sub(r"\bxb\b", "xuat ban", _fold(text)))  # "Tb. lần 1"
+    folded = re.sub(r"\btb\b", "tai ban", re.sub(r"\bxb\b", "xuat ban", vietnamese.title_key(text)))  # "Tb. lần 1"
     if not folded:
         return ()
     year = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", folded)
@@ -128,13 +124,13 @@ def volume_key(text: str | None) -> tuple:
     period such as "1945-1954" is a part's name, not its number)."""
     if not text:
         return ()
-    folded = _fold(text)
+    folded = vietnamese.title_key(text)
     suffixed = _SUFFIXED.search(folded)
     if suffixed:
         return (suffixed.group(1) + suffixed.group(2),)
     marked = re.sub(r"\s+", " ", re.sub(r"[^\w,\-–&]+", " ", vietnamese.fold(text))).replace("–", "-")
     ranged = _RANGE.search(marked)
-    if ranged and _VOLUME.search(_fold(marked[:ranged.start()]) + " " + ranged.group(1)):
+    if ranged and _VOLUME.search(vietnamese.title_key(marked[:ranged.start()]) + " " + ranged.group(1)):
         low, high = _number(ranged.group(1)), _number(ranged.group(2))
         if low is not None and high is not None and low < high < 1000:
             return tuple(range(low, high + 1)) if high - low < 50 else (low, high)
